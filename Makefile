@@ -1,0 +1,139 @@
+# bpfalert — build, test, install.
+#
+#   make                 the bpfalert binary
+#   make test            every test suite (one Check summary line at the end)
+#   make test-sanitize   the same tests under AddressSanitizer + UBSan
+#   make fuzz            libFuzzer harnesses, FUZZ_TIME seconds each
+#   make bench           benchmarks; print figures, assert none
+#   make test-all        deps + test + test-sanitize + fuzz (what CI runs)
+#   make install         honours DESTDIR, PREFIX, SYSCONFDIR
+#   make deps            install missing Debian build/test packages (as root)
+
+PREFIX     ?= /usr
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libpcre2-8 json-c libconfig libcurl
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+OPT     ?= -O2 -g
+CFLAGS  ?=
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -MMD -MP \
+           -Iengine -Inotifiers -I$(BUILD) \
+           -DBPFALERT_VERSION='"$(VERSION)"' \
+           -DBPFALERT_SYSCONFDIR='"$(SYSCONFDIR)"' \
+           -DBPFALERT_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
+           $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
+
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+LDFLAGS     += -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c) $(wildcard notifiers/*.c))
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(filter-out $(BUILD)/engine/main.o,$(ENGINE_OBJ))
+TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/main.o
+BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN  := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME  ?= 60
+
+BIN := $(BUILD)/bpfalert
+
+.PHONY: all test test-sanitize test-all fuzz bench install clean deps
+all: $(BIN) bpfalert
+
+bpfalert: $(BIN)
+	@if [ "$(BUILD)" = build ]; then ln -sf $(BIN) bpfalert; fi
+
+$(BIN): $(ENGINE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Test suites are found by file name: tests/unit/test_foo.c defines
+# Suite *foo_suite(void).
+$(BUILD)/suites.h: $(TEST_SRC)
+	@mkdir -p $(BUILD)
+	@for f in $(TEST_SRC); do n=$${f#tests/unit/test_}; echo "SUITE($${n%.c})"; done > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/suites.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
+test: $(BIN) $(BUILD)/run-tests
+	BPFALERT_BIN=$(abspath $(BIN)) BPFALERT_SRC=$(CURDIR) \
+	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(abspath ../shared/testdata)} \
+	$(BUILD)/run-tests
+
+test-sanitize:
+	$(MAKE) BUILD=build-san SANITIZE=1 OPT='-O1 -g' test
+
+# libFuzzer needs clang.
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers \
+              -fsanitize=fuzzer,address,undefined \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC))
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@for f in $^; do n=$$(basename $$f); \
+	  mkdir -p $(BUILD)/corpus/$$n; cp -n tests/fuzz/corpus/$$n/* $(BUILD)/corpus/$$n/ 2>/dev/null; \
+	  echo "fuzz: $$n for $(FUZZ_TIME)s"; \
+	  $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+	      $(BUILD)/corpus/$$n 2>$(BUILD)/fuzz-$$n.log || { tail -50 $(BUILD)/fuzz-$$n.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz-$$n.log | tail -2; \
+	done
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+bench: OPT = -O2 -g
+bench: $(BIN) $(BENCH_BIN)
+	BPFALERT_BIN=$(abspath $(BIN)) BUILD=$(BUILD) \
+	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(abspath ../shared/testdata)} \
+	sh tests/bench/run.sh
+
+deps:
+	sh scripts/install-deps
+
+test-all: deps
+	$(MAKE) test
+	$(MAKE) test-sanitize
+	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TIME)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bpfalert
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/bpfalert/rules.d
+	for f in rules/*.rules rules/*.json; do [ -e "$$f" ] && \
+	  install -m 0644 "$$f" $(DESTDIR)$(SYSCONFDIR)/bpfalert/rules.d/; done; true
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/bpfalert
+
+clean:
+	rm -rf build build-san bpfalert
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("bpfalert " BPFALERT_VERSION); return 0; }
