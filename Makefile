@@ -8,6 +8,7 @@
 #   make test-all        deps + test + test-sanitize + fuzz (what CI runs)
 #   make install         honours DESTDIR, PREFIX, SYSCONFDIR
 #   make deps            install missing Debian build/test packages (as root)
+#   make run             deps, build, and run bpfalert's main job
 
 PREFIX     ?= /usr
 SYSCONFDIR ?= /etc
@@ -56,7 +57,7 @@ FUZZ_TIME  ?= 60
 
 BIN := $(BUILD)/bpfalert
 
-.PHONY: all test test-sanitize test-all fuzz bench install clean deps
+.PHONY: all test test-sanitize test-all fuzz bench install clean deps run
 all: $(BIN) bpfalert
 
 bpfalert: $(BIN)
@@ -85,7 +86,7 @@ $(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
 
 test: $(BIN) $(BUILD)/run-tests
 	BPFALERT_BIN=$(abspath $(BIN)) BPFALERT_SRC=$(CURDIR) \
-	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(abspath ../shared/testdata)} \
+	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(CURDIR)/tests/data} \
 	$(BUILD)/run-tests
 
 test-sanitize:
@@ -115,11 +116,18 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 bench: OPT = -O2 -g
 bench: $(BIN) $(BENCH_BIN)
 	BPFALERT_BIN=$(abspath $(BIN)) BUILD=$(BUILD) \
-	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(abspath ../shared/testdata)} \
+	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(CURDIR)/tests/data} \
 	sh tests/bench/run.sh
 
 deps:
 	sh scripts/install-deps
+
+# The README's build-and-run command.
+DEMO_EVENTS := tests/data/tetragon/events.jsonl tests/data/tetragon/oreilly.jsonl \
+               tests/data/seed/process_exec-speaker.jsonl
+run: deps
+	$(MAKE) all
+	cat $(DEMO_EVENTS) | $(BIN) replay --matches -r rules -r tests/data/seed/tetrademo.json -i -
 
 test-all: deps
 	$(MAKE) test

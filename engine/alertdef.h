@@ -49,8 +49,8 @@ typedef struct alert_def {
 	size_t ntargets;
 	bool enabled;             /* default true */
 
-	char *file;               /* where it was defined */
-	int line;
+	char *file;               /* where it was defined: its name's place */
+	int line, col;
 	bool from_parseable;
 	char *stream;             /* Parseable: file name without .json */
 	struct json_object *extra; /* Parseable keys kept verbatim (id, ...) */
@@ -62,7 +62,29 @@ typedef struct alert_list {
 } alert_list;
 
 void alert_list_clear(alert_list *l);
+void alert_list_push(alert_list *l, alert_def *a);
 void alert_def_free(alert_def **a);
 const char *severity_name(enum severity s);
+
+/* Building alerts from a rule file's document.  Both formats reach here in
+ * JSON form (a native file's libconfig settings converted), so one set of
+ * checks covers both; every problem is reported at its place through the
+ * docsrc, and all of them are reported, not only the first. */
+struct docsrc;
+struct jsonpos_path;
+
+struct alertdef_origin {
+	bool parseable;      /* a Parseable file: its defaults and extra keys */
+	const char *stream;  /* Parseable: the file name without .json */
+};
+
+/* Checks each alert of the array `alerts` (at `at` in src's document),
+ * compiles its rule against `ft`, interns the fields its message and
+ * group_by name, and appends every alert without errors to `out`.
+ * Returns the number of errors. */
+unsigned alertdef_load_all(struct json_object *alerts, struct docsrc *src,
+			   const struct jsonpos_path *at,
+			   const struct alertdef_origin *origin,
+			   field_table *ft, alert_list *out);
 
 #endif

@@ -8,7 +8,19 @@
  * fields nobody reads.
  *
  * The flattener caches a prefix index built from the field_table; it
- * rebuilds it when the table's generation changes. */
+ * rebuilds it when the table's generation changes.
+ *
+ * Values: strings (also marked numeric when wholly a number, as Tetragon
+ * writes 64-bit integers as strings), integers (above INT64_MAX: doubles),
+ * doubles, booleans.  Objects and arrays are not values themselves.  The
+ * event's top-level keys, kind (first key holding an object) and "time"
+ * (RFC 3339) are filled in as well.
+ *
+ * Limits, so hostile input costs bounded time and memory: JSON nesting of
+ * at most 64 levels (deeper is a JSON error); paths longer than 4096 bytes
+ * are never materialised; and when the walk would take more than a fixed
+ * number of steps (nested arrays multiply the paths to a value) or the
+ * event reaches EVENT_MAX_VALUES, it stops and sets ev->truncated. */
 #ifndef BPFALERT_FLATTEN_H
 #define BPFALERT_FLATTEN_H
 
@@ -29,14 +41,20 @@ enum flatten_status {
 flattener *flattener_new(const field_table *ft);
 void flattener_free(flattener **fl);
 
-/* Parses one JSON document of `len` bytes and fills `ev` (which is reset
- * first, sized to the table's slots).  On failure writes a one-line reason
- * to err (e.g. "unexpected end of input at byte 120"). */
+/* Parses one JSON document of exactly `len` bytes (strict JSON: no
+ * comments, trailing commas or leading zeros; only whitespace may follow
+ * the document) and fills `ev`, which is reset first, sized to the
+ * table's slots, and left empty on failure.  On failure writes a one-line
+ * reason naming the byte offset (0-based) to err, which may be NULL:
+ * "truncated JSON: unexpected end of input at byte 120", "invalid JSON at
+ * byte 17: unexpected character", "JSON document is an array, not an
+ * object". */
 enum flatten_status flattener_parse(flattener *fl, const char *text,
 				    size_t len, event *ev, char *err,
 				    size_t errlen);
 
-/* Fills `ev` from an already parsed document; takes ownership of root. */
+/* Fills `ev` from an already parsed document; takes ownership of root
+ * (the event holds it, whatever the status, until its next reset). */
 enum flatten_status flattener_fill(flattener *fl, struct json_object *root,
 				   event *ev);
 

@@ -27,17 +27,30 @@ struct jsonl_counters {
 	unsigned long long lines;      /* every line seen, good or bad */
 	unsigned long long events;     /* lines handed out as candidate events */
 	unsigned long long bad[JSONL_BAD_KINDS];
+	unsigned long long bytes;      /* input consumed: whole lines with their
+					  newlines (a follower resumes here) */
 };
 
 typedef struct jsonl_reader jsonl_reader;
 
-/* `name` is used in reports ("events.jsonl:17: ..."); `f` is not owned. */
+/* `name` is used in reports ("events.jsonl:17: ..."); `f` is not owned.
+ * When `f` has a descriptor the reader reads it directly (read(2), so a
+ * pipe's lines come through as they arrive): do not read `f` elsewhere. */
 jsonl_reader *jsonl_reader_new(FILE *f, const char *name);
 void jsonl_reader_free(jsonl_reader **r);
 
-/* Returns 1 with the next acceptable line (without its newline; blank lines
- * are skipped silently), 0 at end of input.  Rejected lines are reported on
- * `report` (may be NULL) as "NAME:LINE: error: REASON" and skipped. */
+/* In follow mode the end of input is taken as "nothing yet": a last line
+ * without its newline is kept until the rest arrives, and jsonl_next may
+ * be called again later (a file being appended to, a non-blocking pipe).
+ * Turning it off makes the next call treat the end as final. */
+void jsonl_reader_set_follow(jsonl_reader *r, bool follow);
+
+/* Returns 1 with the next acceptable line (without its newline or a "\r"
+ * before it; NUL-terminated; valid until the next call; blank lines are
+ * skipped silently), 0 at end of input (or, on a non-blocking descriptor
+ * or in follow mode, when nothing more is there yet).  Rejected lines are
+ * reported on `report` (may be NULL) as "NAME:LINE: error: REASON" and
+ * skipped. */
 int jsonl_next(jsonl_reader *r, const char **line, size_t *len,
 	       size_t *lineno, FILE *report);
 

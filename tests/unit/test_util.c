@@ -31,7 +31,7 @@ const char *src_path(const char *rel)
 
 const char *testdata_path(const char *rel)
 {
-	return env_path("BPFALERT_TESTDATA", "../shared/testdata", rel);
+	return env_path("BPFALERT_TESTDATA", "tests/data", rel);
 }
 
 const char *bpfalert_bin(void)

@@ -1,0 +1,762 @@
+#include "alertmgr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "parseable_text.h"
+#include "render.h"
+#include "xalloc.h"
+
+#define NO_DEADLINE INT64_MAX
+/* A group value longer than this is cut: values come from events, which an
+ * attacker may shape, and each live instance keeps its values. */
+#define GROUP_VALUE_MAX 1024
+/* Events larger than this are not kept for repeats (the document then says
+ * "event": null); a live instance must not pin megabytes. */
+#define EVENT_TEXT_MAX (64 * 1024)
+/* Match times kept per instance for `repeats within`: bounds the ring. */
+#define REPEATS_MAX 10000
+#define DEFAULT_MAX_INSTANCES 1000
+#define OVERFLOW_VALUE "<overflow>"
+
+/* One target's schedule within one firing. */
+struct tsched {
+	unsigned sent;      /* notifications sent in this firing */
+	unsigned count;     /* matches since the previous notification */
+	int64_t next_ms;    /* next repeat, or NO_DEADLINE */
+};
+
+struct instance {
+	struct instance *chain;   /* hash bucket chain */
+	size_t alert;
+	unsigned long long hash;
+	char *key;                /* group values, each ended by '\0' */
+	size_t key_len;
+	bool overflow, firing;
+
+	/* Before firing: match times within the window (ring), or a count
+	 * when there is no window. */
+	int64_t *ring;
+	unsigned ring_cap, ring_len, ring_head;
+	unsigned pending;
+
+	int64_t starts_at, last_match, resolve_at;
+	unsigned first_count;
+	struct tsched *t;         /* one per target of the alert */
+
+	/* The latest matching event, kept while firing. */
+	char *message, *event_json, *kind, *source;
+
+	int64_t due;              /* earliest deadline, NO_DEADLINE if none */
+	unsigned long long due_seq; /* tie-break: order deadlines were set */
+	size_t heap_idx;          /* SIZE_MAX when not in the heap */
+};
+
+struct alert_state {
+	struct instance **buckets;
+	size_t nbuckets, ninst;   /* ninst excludes the overflow instance */
+	struct instance *overflow;
+	unsigned long long overflowed;
+	int *group_slots;         /* slot of each group_by field, or -1 */
+	char *reason;             /* Parseable's failing condition */
+	char *rule;
+};
+
+struct alertmgr {
+	struct alertmgr_config cfg;
+	size_t nalerts;
+	struct alert_state *st;
+	struct instance **heap;   /* min-heap on (due, due_seq) */
+	size_t nheap, heap_cap;
+	unsigned long long seq, next_id;
+	int64_t clock;            /* latest time seen; never goes back */
+	struct alertmgr_stats stats;
+	char *keybuf;             /* scratch for group keys */
+	size_t keybuf_cap;
+};
+
+static int64_t add_ms(int64_t t, int64_t d)
+{
+	return d > 0 && t > INT64_MAX - d ? INT64_MAX : t + d;
+}
+
+static const alert_def *def_of(const alertmgr *am, size_t a)
+{
+	return am->cfg.alerts->v[a];
+}
+
+static unsigned repeats_of(const alert_def *d)
+{
+	unsigned r = d->repeats ? d->repeats : 1;
+	return r > REPEATS_MAX ? REPEATS_MAX : r;
+}
+
+static size_t cap_of(const alert_def *d)
+{
+	return d->max_instances ? d->max_instances : DEFAULT_MAX_INSTANCES;
+}
+
+static const target_def *target_of(const alertmgr *am, size_t a, size_t j)
+{
+	size_t i = am->cfg.target_map ? am->cfg.target_map[a][j] : SIZE_MAX;
+	return i < am->cfg.targets->n ? am->cfg.targets->v[i] : NULL;
+}
+
+/* ---- the deadline heap ---- */
+
+static bool heap_less(const struct instance *x, const struct instance *y)
+{
+	return x->due < y->due || (x->due == y->due && x->due_seq < y->due_seq);
+}
+
+static void heap_set(alertmgr *am, size_t i, struct instance *in)
+{
+	am->heap[i] = in;
+	in->heap_idx = i;
+}
+
+static void heap_up(alertmgr *am, size_t i)
+{
+	struct instance *in = am->heap[i];
+	while (i > 0 && heap_less(in, am->heap[(i - 1) / 2])) {
+		heap_set(am, i, am->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(am, i, in);
+}
+
+static void heap_down(alertmgr *am, size_t i)
+{
+	struct instance *in = am->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= am->nheap)
+			break;
+		if (c + 1 < am->nheap && heap_less(am->heap[c + 1], am->heap[c]))
+			c++;
+		if (!heap_less(am->heap[c], in))
+			break;
+		heap_set(am, i, am->heap[c]);
+		i = c;
+	}
+	heap_set(am, i, in);
+}
+
+static void heap_remove(alertmgr *am, struct instance *in)
+{
+	size_t i = in->heap_idx;
+	if (i == SIZE_MAX)
+		return;
+	in->heap_idx = SIZE_MAX;
+	struct instance *last = am->heap[--am->nheap];
+	if (i == am->nheap)
+		return;
+	heap_set(am, i, last);
+	heap_up(am, i);
+	heap_down(am, last->heap_idx);
+}
+
+/* The instance's earliest deadline: the end of its match window while
+ * pending, else the next repeat or its resolution. */
+static int64_t deadline(const alertmgr *am, const struct instance *in)
+{
+	const alert_def *d = def_of(am, in->alert);
+	if (!in->firing)
+		return d->within_ms > 0 && in->ring_len
+			? add_ms(in->last_match, add_ms(d->within_ms, 1))
+			: NO_DEADLINE;
+	int64_t due = in->resolve_at;
+	for (size_t j = 0; j < d->ntargets; j++)
+		if (in->t[j].next_ms < due)
+			due = in->t[j].next_ms;
+	return due;
+}
+
+static void reschedule(alertmgr *am, struct instance *in)
+{
+	int64_t due = deadline(am, in);
+	if (due == NO_DEADLINE) {
+		heap_remove(am, in);
+		in->due = NO_DEADLINE;
+		return;
+	}
+	if (in->heap_idx != SIZE_MAX && due == in->due)
+		return;
+	in->due = due;
+	in->due_seq = ++am->seq;
+	if (in->heap_idx == SIZE_MAX) {
+		am->heap = xgrow(am->heap, &am->heap_cap, am->nheap + 1,
+				 sizeof(*am->heap));
+		heap_set(am, am->nheap++, in);
+	}
+	heap_up(am, in->heap_idx);
+	heap_down(am, in->heap_idx);
+}
+
+/* ---- instances ---- */
+
+/* Builds the group key of `ev` for alert `a` into am->keybuf. */
+static size_t group_key(alertmgr *am, size_t a, const event *ev)
+{
+	const alert_def *d = def_of(am, a);
+	char val[GROUP_VALUE_MAX + 1];
+	size_t len = 0;
+
+	for (size_t g = 0; g < d->n_group_by; g++) {
+		int slot = am->st[a].group_slots[g];
+		const value *v = slot >= 0 && ev ? event_first(ev, slot) : NULL;
+		size_t n = v ? render_value(v, val, sizeof(val)) : 0;
+		am->keybuf = xgrow(am->keybuf, &am->keybuf_cap, len + n + 1, 1);
+		memcpy(am->keybuf + len, val, n);
+		am->keybuf[len + n] = '\0';
+		len += n + 1;
+	}
+	return len;
+}
+
+static struct instance *lookup(alertmgr *am, size_t a, const char *key,
+			       size_t len, unsigned long long h)
+{
+	struct alert_state *s = &am->st[a];
+	if (!s->nbuckets)
+		return NULL;
+	for (struct instance *in = s->buckets[h & (s->nbuckets - 1)]; in;
+	     in = in->chain)
+		if (in->hash == h && in->key_len == len &&
+		    (!len || memcmp(in->key, key, len) == 0))
+			return in;
+	return NULL;
+}
+
+static void table_insert(struct alert_state *s, struct instance *in)
+{
+	if (s->ninst + 1 > s->nbuckets) {
+		size_t nb = s->nbuckets ? s->nbuckets * 2 : 16;
+		struct instance **b = xcalloc(nb, sizeof(*b));
+		for (size_t i = 0; i < s->nbuckets; i++) {
+			for (struct instance *x = s->buckets[i], *nx; x; x = nx) {
+				nx = x->chain;
+				x->chain = b[x->hash & (nb - 1)];
+				b[x->hash & (nb - 1)] = x;
+			}
+		}
+		free(s->buckets);
+		s->buckets = b;
+		s->nbuckets = nb;
+	}
+	struct instance **head = &s->buckets[in->hash & (s->nbuckets - 1)];
+	in->chain = *head;
+	*head = in;
+	s->ninst++;
+}
+
+static void table_remove(struct alert_state *s, struct instance *in)
+{
+	if (in->overflow) {
+		s->overflow = NULL;
+		return;
+	}
+	struct instance **p = &s->buckets[in->hash & (s->nbuckets - 1)];
+	while (*p != in)
+		p = &(*p)->chain;
+	*p = in->chain;
+	s->ninst--;
+}
+
+static struct instance *instance_new(alertmgr *am, size_t a, const char *key,
+				     size_t len, unsigned long long h)
+{
+	const alert_def *d = def_of(am, a);
+	struct instance *in = xcalloc(1, sizeof(*in));
+	in->alert = a;
+	in->hash = h;
+	in->key = xmalloc(len + 1);
+	if (len)
+		memcpy(in->key, key, len);
+	in->key[len] = '\0';
+	in->key_len = len;
+	in->t = xcalloc(d->ntargets ? d->ntargets : 1, sizeof(*in->t));
+	in->due = NO_DEADLINE;
+	in->heap_idx = SIZE_MAX;
+	in->resolve_at = NO_DEADLINE;
+	am->stats.instances_live++;
+	return in;
+}
+
+static void instance_free(struct instance *in)
+{
+	free(in->key);
+	free(in->ring);
+	free(in->t);
+	free(in->message);
+	free(in->event_json);
+	free(in->kind);
+	free(in->source);
+	free(in);
+}
+
+static void instance_destroy(alertmgr *am, struct instance *in)
+{
+	heap_remove(am, in);
+	table_remove(&am->st[in->alert], in);
+	am->stats.instances_live--;
+	instance_free(in);
+}
+
+/* The overflow instance stands for every group past the cap. */
+static struct instance *overflow_instance(alertmgr *am, size_t a)
+{
+	struct alert_state *s = &am->st[a];
+	if (!s->overflow) {
+		const alert_def *d = def_of(am, a);
+		size_t one = sizeof(OVERFLOW_VALUE), len = one * d->n_group_by;
+		char *key = xmalloc(len + 1);
+		for (size_t g = 0; g < d->n_group_by; g++)
+			memcpy(key + g * one, OVERFLOW_VALUE, one);
+		s->overflow = instance_new(am, a, key, len, 0);
+		s->overflow->overflow = true;
+		free(key);
+	}
+	return s->overflow;
+}
+
+/* The instance for `ev`'s group: existing, new, or (past the cap) the
+ * overflow instance.  With create false, NULL if there is none. */
+static struct instance *instance_for(alertmgr *am, size_t a, const event *ev,
+				     bool create)
+{
+	struct alert_state *s = &am->st[a];
+	size_t len = group_key(am, a, ev);
+	unsigned long long h = len ? fields_hash(am->keybuf, len) : 0;
+	struct instance *in = lookup(am, a, am->keybuf, len, h);
+
+	if (in)
+		return in;
+	if (s->ninst >= cap_of(def_of(am, a))) {
+		if (!create)
+			return s->overflow;
+		s->overflowed++;
+		am->stats.overflowed++;
+		return overflow_instance(am, a);
+	}
+	if (!create)
+		return NULL;
+	in = instance_new(am, a, am->keybuf, len, h);
+	table_insert(s, in);
+	return in;
+}
+
+/* ---- notifications ---- */
+
+static void split_values(const struct instance *in, size_t n, char ***out)
+{
+	const char *p = in->key;
+	*out = n ? xcalloc(n, sizeof(char *)) : NULL;
+	for (size_t g = 0; g < n; g++) {
+		(*out)[g] = xstrdup(p);
+		p += strlen(p) + 1;
+	}
+}
+
+static char *dup0(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void emit(alertmgr *am, struct instance *in, size_t j,
+		 enum notification_kind kind, int64_t at)
+{
+	const alert_def *d = def_of(am, in->alert);
+	const struct alert_state *s = &am->st[in->alert];
+	const target_def *td = target_of(am, in->alert, j);
+	notification *n = notification_new();
+
+	n->id = ++am->next_id;
+	n->alert = xstrdup(d->name);
+	n->kind = kind;
+	n->status = kind == NOTIFY_KIND_RESOLVED ? NOTIFY_RESOLVED : NOTIFY_FIRING;
+	n->severity = d->severity;
+	n->message = xstrdup(in->message ? in->message : "");
+	n->rule = xstrdup(s->rule);
+	n->reason = xstrdup(s->reason);
+	n->stream = dup0(d->stream);
+	n->parseable = d->from_parseable;
+	n->ngroup = d->n_group_by;
+	n->group_keys = n->ngroup ? xcalloc(n->ngroup, sizeof(char *)) : NULL;
+	for (size_t g = 0; g < n->ngroup; g++)
+		n->group_keys[g] = xstrdup(d->group_by[g]);
+	split_values(in, n->ngroup, &n->group_values);
+	n->count = kind == NOTIFY_KIND_FIRST ? in->first_count : in->t[j].count;
+	n->seq = in->t[j].sent + 1;
+	n->of = td->times;
+	n->time_ms = at;
+	n->starts_at_ms = in->starts_at;
+	n->ends_at_ms = kind == NOTIFY_KIND_RESOLVED ? at : 0;
+	n->node = dup0(am->cfg.node_name);
+	n->source = dup0(in->source);
+	n->event_json = dup0(in->event_json);
+	n->target = xstrdup(td->name);
+
+	in->t[j].sent++;
+	in->t[j].count = 0;
+	am->stats.notifications++;
+	if (am->cfg.emit)
+		am->cfg.emit(am->cfg.emit_ctx, n);
+	else
+		notification_free(&n);
+}
+
+static char *event_text(const event *ev)
+{
+	if (!ev || !ev->root)
+		return NULL;
+	const char *s = json_object_to_json_string_ext(
+		ev->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s && strlen(s) <= EVENT_TEXT_MAX ? xstrdup(s) : NULL;
+}
+
+static void replace(char **dst, const char *src, size_t len)
+{
+	if (*dst && src && strlen(*dst) == len && memcmp(*dst, src, len) == 0)
+		return;
+	free(*dst);
+	*dst = src ? xstrndup(src, len) : NULL;
+}
+
+/* Keeps what the next notification reports of this match. */
+static void note_latest(alertmgr *am, struct instance *in, const event *ev,
+			const char *source)
+{
+	const alert_def *d = def_of(am, in->alert);
+	free(in->message);
+	in->message = render_message(d->message, ev, am->cfg.fields);
+	free(in->event_json);
+	in->event_json = event_text(ev);
+	replace(&in->kind, ev ? ev->kind : NULL, ev && ev->kind ? ev->kind_len : 0);
+	replace(&in->source, source, source ? strlen(source) : 0);
+}
+
+/* ---- state changes ---- */
+
+static void fire(alertmgr *am, struct instance *in, int64_t now)
+{
+	const alert_def *d = def_of(am, in->alert);
+
+	in->firing = true;
+	in->starts_at = in->last_match = now;
+	in->resolve_at = d->is_column_rule ? NO_DEADLINE
+					    : add_ms(now, d->resolve_after_ms);
+	in->first_count = repeats_of(d);
+	in->pending = in->ring_cap = in->ring_len = in->ring_head = 0;
+	free(in->ring);   /* counted again from scratch after resolution */
+	in->ring = NULL;
+	for (size_t j = 0; j < d->ntargets; j++) {
+		const target_def *td = target_of(am, in->alert, j);
+		in->t[j] = (struct tsched){ .next_ms = NO_DEADLINE };
+		if (!td)
+			continue;
+		emit(am, in, j, NOTIFY_KIND_FIRST, now);
+		if (td->times != 1 && td->interval_ms > 0)
+			in->t[j].next_ms = add_ms(now, td->interval_ms);
+	}
+	reschedule(am, in);
+}
+
+static void resolve(alertmgr *am, struct instance *in, int64_t at)
+{
+	const alert_def *d = def_of(am, in->alert);
+	for (size_t j = 0; j < d->ntargets; j++) {
+		const target_def *td = target_of(am, in->alert, j);
+		if (td && td->send_resolved)
+			emit(am, in, j, NOTIFY_KIND_RESOLVED, at);
+	}
+	instance_destroy(am, in);
+}
+
+static void repeat_due(alertmgr *am, struct instance *in, int64_t at)
+{
+	const alert_def *d = def_of(am, in->alert);
+	for (size_t j = 0; j < d->ntargets; j++) {
+		const target_def *td = target_of(am, in->alert, j);
+		if (!td || in->t[j].next_ms != at)
+			continue;
+		emit(am, in, j, NOTIFY_KIND_REPEAT, at);
+		bool more = td->times == 0 || in->t[j].sent < td->times;
+		in->t[j].next_ms = more && td->interval_ms > 0
+			? add_ms(at, td->interval_ms) : NO_DEADLINE;
+	}
+	reschedule(am, in);
+}
+
+/* Counts a match of a pending instance; true when it should fire. */
+static bool count_pending(const alert_def *d, struct instance *in, int64_t now)
+{
+	unsigned need = repeats_of(d);
+	in->last_match = now;
+	if (need <= 1)
+		return true;
+	if (d->within_ms <= 0)
+		return ++in->pending >= need;
+	if (!in->ring) {
+		in->ring = xcalloc(need, sizeof(*in->ring));
+		in->ring_cap = need;
+	}
+	in->ring[(in->ring_head + in->ring_len) % in->ring_cap] = now;
+	if (in->ring_len < in->ring_cap)
+		in->ring_len++;
+	else
+		in->ring_head = (in->ring_head + 1) % in->ring_cap;
+	/* Full ring: its oldest entry is the first of the last `need`. */
+	return in->ring_len == need && now - in->ring[in->ring_head] <= d->within_ms;
+}
+
+static int64_t clock_at(alertmgr *am, int64_t now)
+{
+	if (now > am->clock)
+		am->clock = now;
+	return am->clock;
+}
+
+/* ---- public ---- */
+
+alertmgr *alertmgr_new(const struct alertmgr_config *cfg)
+{
+	alertmgr *am = xcalloc(1, sizeof(*am));
+	am->cfg = *cfg;
+	am->clock = INT64_MIN;
+	am->nalerts = cfg->alerts ? cfg->alerts->n : 0;
+	am->st = xcalloc(am->nalerts ? am->nalerts : 1, sizeof(*am->st));
+	for (size_t a = 0; a < am->nalerts; a++) {
+		const alert_def *d = def_of(am, a);
+		struct alert_state *s = &am->st[a];
+		s->group_slots = xcalloc(d->n_group_by ? d->n_group_by : 1, sizeof(int));
+		for (size_t g = 0; g < d->n_group_by; g++)
+			s->group_slots[g] = cfg->fields
+				? field_table_lookup(cfg->fields, d->group_by[g],
+						     strlen(d->group_by[g]))
+				: -1;
+		s->reason = parseable_reason(d);
+		s->rule = xstrdup(parseable_rule_text(d));
+	}
+	return am;
+}
+
+static void free_alert_state(struct alert_state *s)
+{
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		for (struct instance *in = s->buckets[i], *nx; in; in = nx) {
+			nx = in->chain;
+			instance_free(in);
+		}
+	}
+	if (s->overflow)
+		instance_free(s->overflow);
+	free(s->buckets);
+	free(s->group_slots);
+	free(s->reason);
+	free(s->rule);
+}
+
+void alertmgr_free(alertmgr **pam)
+{
+	alertmgr *am = *pam;
+	if (!am)
+		return;
+	for (size_t a = 0; a < am->nalerts; a++)
+		free_alert_state(&am->st[a]);
+	free(am->st);
+	free(am->heap);
+	free(am->keybuf);
+	free(am);
+	*pam = NULL;
+}
+
+void alertmgr_match(alertmgr *am, size_t a, const event *ev,
+		    const char *source, int64_t now_ms)
+{
+	if (a >= am->nalerts || !def_of(am, a)->enabled)
+		return;
+	const alert_def *d = def_of(am, a);
+	int64_t now = clock_at(am, now_ms);
+	struct instance *in = instance_for(am, a, ev, true);
+
+	am->stats.matches++;
+	if (!in->firing) {
+		if (count_pending(d, in, now)) {
+			note_latest(am, in, ev, source);
+			fire(am, in, now);
+		} else {
+			reschedule(am, in);
+		}
+		return;
+	}
+	/* Firing already: deduplicated, counted, and the instance lives on. */
+	note_latest(am, in, ev, source);
+	for (size_t j = 0; j < d->ntargets; j++)
+		in->t[j].count++;
+	in->last_match = now;
+	if (!d->is_column_rule)
+		in->resolve_at = add_ms(now, d->resolve_after_ms);
+	reschedule(am, in);
+}
+
+static bool same_kind(const struct instance *in, const event *ev)
+{
+	size_t len = ev->kind ? ev->kind_len : 0;
+	if (!in->kind || !ev->kind)
+		return !in->kind && !ev->kind;
+	return strlen(in->kind) == len && memcmp(in->kind, ev->kind, len) == 0;
+}
+
+void alertmgr_no_match(alertmgr *am, size_t a, const event *ev, int64_t now_ms)
+{
+	if (a >= am->nalerts || !ev)
+		return;
+	const alert_def *d = def_of(am, a);
+	if (!d->enabled || !d->is_column_rule)
+		return;
+	int64_t now = clock_at(am, now_ms);
+	struct instance *in = instance_for(am, a, ev, false);
+	if (in && in->firing && same_kind(in, ev))
+		resolve(am, in, now);
+}
+
+void alertmgr_advance(alertmgr *am, int64_t now_ms)
+{
+	int64_t now = clock_at(am, now_ms);
+	while (am->nheap && am->heap[0]->due <= now) {
+		struct instance *in = am->heap[0];
+		int64_t at = in->due;
+		if (!in->firing)
+			instance_destroy(am, in); /* its match window passed */
+		else if (in->resolve_at <= at)
+			resolve(am, in, at);
+		else
+			repeat_due(am, in, at);
+	}
+}
+
+int64_t alertmgr_next_due(const alertmgr *am)
+{
+	return am->nheap ? am->heap[0]->due : NO_DEADLINE;
+}
+
+void alertmgr_get_stats(const alertmgr *am, struct alertmgr_stats *out)
+{
+	*out = am->stats;
+}
+
+size_t alertmgr_overflow_count(const alertmgr *am, size_t a)
+{
+	return a < am->nalerts ? (size_t)am->st[a].overflowed : 0;
+}
+
+/* ---- reload ---- */
+
+static bool same_strv(char *const *x, size_t nx, char *const *y, size_t ny)
+{
+	if (nx != ny)
+		return false;
+	for (size_t i = 0; i < nx; i++)
+		if (strcmp(x[i], y[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_target(const target_def *x, const target_def *y)
+{
+	if (!x || !y)
+		return x == y;
+	return strcmp(x->name, y->name) == 0 && strcmp(x->type, y->type) == 0 &&
+	       x->interval_ms == y->interval_ms && x->times == y->times &&
+	       x->send_resolved == y->send_resolved &&
+	       json_object_equal(x->cfg, y->cfg);
+}
+
+static bool same_alert(const alertmgr *am, size_t a, const alertmgr *old,
+		       size_t b)
+{
+	const alert_def *x = def_of(am, a), *y = def_of(old, b);
+	if (strcmp(x->name, y->name) != 0 ||
+	    strcmp(am->st[a].rule, old->st[b].rule) != 0 ||
+	    x->is_column_rule != y->is_column_rule ||
+	    !same_strv(x->group_by, x->n_group_by, y->group_by, y->n_group_by) ||
+	    x->ntargets != y->ntargets)
+		return false;
+	for (size_t j = 0; j < x->ntargets; j++)
+		if (!same_target(target_of(am, a, j), target_of(old, b, j)))
+			return false;
+	return true;
+}
+
+static int cmp_due(const void *pa, const void *pb)
+{
+	const struct instance *x = *(struct instance *const *)pa;
+	const struct instance *y = *(struct instance *const *)pb;
+	return heap_less(x, y) ? -1 : heap_less(y, x) ? 1 : 0;
+}
+
+/* Takes one instance over from `old` as an instance of alert `a`. */
+static void adopt_instance(alertmgr *am, alertmgr *old, size_t a,
+			   struct instance *in)
+{
+	const alert_def *d = def_of(am, a);
+	heap_remove(old, in);
+	old->stats.instances_live--;
+	in->alert = a;
+	in->chain = NULL;
+	if (repeats_of(d) != in->ring_cap && in->ring) {
+		free(in->ring); /* the window changed shape: start counting again */
+		in->ring = NULL;
+		in->ring_cap = in->ring_len = in->ring_head = 0;
+	}
+	if (in->overflow)
+		am->st[a].overflow = in;
+	else
+		table_insert(&am->st[a], in);
+	am->stats.instances_live++;
+}
+
+/* Moves every instance of old alert b to alert a, keeping deadline order. */
+static void adopt_alert(alertmgr *am, alertmgr *old, size_t a, size_t b)
+{
+	struct alert_state *s = &old->st[b];
+	size_t n = s->ninst + (s->overflow ? 1 : 0), k = 0;
+	struct instance **v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < s->nbuckets; i++)
+		for (struct instance *in = s->buckets[i]; in; in = in->chain)
+			v[k++] = in;
+	if (s->overflow)
+		v[k++] = s->overflow;
+	memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
+	s->ninst = 0;
+	s->overflow = NULL;
+	am->st[a].overflowed += s->overflowed;
+	s->overflowed = 0;
+	qsort(v, n, sizeof(*v), cmp_due);
+	for (k = 0; k < n; k++) {
+		adopt_instance(am, old, a, v[k]);
+		v[k]->heap_idx = SIZE_MAX;
+		reschedule(am, v[k]);
+	}
+	free(v);
+}
+
+void alertmgr_adopt(alertmgr *am, alertmgr *old)
+{
+	if (!old)
+		return;
+	if (old->clock > am->clock)
+		am->clock = old->clock;
+	for (size_t a = 0; a < am->nalerts; a++) {
+		for (size_t b = 0; b < old->nalerts; b++) {
+			if (same_alert(am, a, old, b)) {
+				adopt_alert(am, old, a, b);
+				break;
+			}
+		}
+	}
+}

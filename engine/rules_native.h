@@ -1,0 +1,26 @@
+/* rules_native — native rule files: libconfig `alerts = ( {...}, ... );`
+ * (DESIGN §6.2).
+ *
+ * The text is parsed by libconfig, converted to its JSON form (groups
+ * become objects, arrays and lists become arrays) and checked by
+ * alertdef_load_all; positions come from a jsonpos scan of the same text,
+ * so a rule error inside a string literal points at its column in the
+ * file, through escapes and concatenated literals.
+ *
+ * `@include` is refused: a drop-in directory is how rule files compose,
+ * and an include could make loading read any file. */
+#ifndef BPFALERT_RULES_NATIVE_H
+#define BPFALERT_RULES_NATIVE_H
+
+#include <stddef.h>
+
+#include "alertdef.h"
+#include "diag.h"
+#include "fields.h"
+
+/* Loads the alerts of `text` (the content of `file`, used in reports).
+ * Appends every alert without errors to `out`; returns the errors. */
+unsigned rules_native_parse(const char *file, const char *text, size_t len,
+			    field_table *ft, diag *d, alert_list *out);
+
+#endif

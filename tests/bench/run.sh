@@ -1,0 +1,76 @@
+#!/bin/sh
+# make bench: prints figures side by side with what a user could do instead.
+# Asserts nothing.  Environment: BPFALERT_BIN, BUILD, BENCH_EVENTS (100000),
+# JQ_EVENTS (10000), RSS_EVENTS (1000000).
+set -eu
+B=${BUILD:-build}/bench
+BIN=${BPFALERT_BIN:-build/bpfalert}
+N=${BENCH_EVENTS:-100000}
+JQN=${JQ_EVENTS:-10000}
+RSSN=${RSS_EVENTS:-1000000}
+HERE=$(dirname "$0")
+mkdir -p "$B"
+
+echo "== inputs"
+[ -s "$B/events.jsonl" ] && [ "$(wc -l < "$B/events.jsonl")" -eq "$N" ] || \
+	python3 "$HERE/gen.py" events "$N" "$B/events.jsonl"
+python3 "$HERE/gen.py" rules 100 "$B/r100.rules" "$B/r100.jq"
+python3 "$HERE/gen.py" rules 1000 "$B/r1000.rules" "$B/r1000.jq"
+cp tests/data/seed/tetrademo.json "$B/seed.json"
+head -n "$JQN" "$B/events.jsonl" > "$B/events-jq.jsonl"
+cat > "$B/seed.jq" <<'JQ'
+{line: input_line_number, alerts: [
+  (if ((.process_exec.process.arguments // "") | contains("/etc/passwd")) then "Unauthorised access /etc/passwd" else empty end),
+  (if ((.process_exec.process.arguments // "") | contains("/etc/shadow")) then "Unauthorised access /etc/shadow" else empty end),
+  (if ((.process_exec.process.arguments // "") | contains("/etc/group")) then "Unauthorised access /etc/group" else empty end),
+  (if ((.process_exec.process.arguments // "") | contains("/etc/gshadow")) then "Unauthorised access /etc/gshadow" else empty end)]}
+JQ
+echo "events: $N lines, $(du -h "$B/events.jsonl" | cut -f1)"
+
+rate() { # label events seconds
+	awk -v l="$1" -v n="$2" -v s="$3" 'BEGIN { printf "%-34s %9.0f events/s %9.0f ns/event\n", l, n / s, s * 1e9 / n }'
+}
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; }
+
+echo "== throughput (single core)"
+"$B/parse_floor" "$B/events.jsonl" > "$B/floor.out"
+FLOOR=$(field seconds "$B/floor.out")
+rate "json-c parse only (floor)" "$N" "$FLOOR"
+
+"$B/rusage" "$B/seed.rusage" "$BIN" replay --matches -r "$B/seed.json" -i "$B/events.jsonl" > /dev/null
+SEED=$(field wall_s "$B/seed.rusage")
+rate "bpfalert, seed's 4 rules" "$N" "$SEED"
+"$B/rusage" "$B/r100.rusage" "$BIN" replay --matches -r "$B/r100.rules" -i "$B/events.jsonl" > /dev/null
+R100=$(field wall_s "$B/r100.rusage")
+rate "bpfalert, 100 rules" "$N" "$R100"
+
+"$B/rusage" "$B/jqseed.rusage" jq -c -f "$B/seed.jq" "$B/events-jq.jsonl" > /dev/null
+JQSEED=$(field wall_s "$B/jqseed.rusage")
+rate "jq, seed's 4 conditions" "$JQN" "$JQSEED"
+"$B/rusage" "$B/jq100.rusage" jq -c -f "$B/r100.jq" "$B/events-jq.jsonl" > /dev/null
+JQ100=$(field wall_s "$B/jq100.rusage")
+rate "jq, 100 conditions" "$JQN" "$JQ100"
+
+awk -v f="$FLOOR" -v s="$SEED" -v r="$R100" -v n="$N" -v jn="$JQN" -v js="$JQSEED" -v j="$JQ100" 'BEGIN {
+	printf "ratio 4 rules / parse floor:       %5.1f%% of the floor rate\n", 100 * f / s
+	printf "ratio 100 rules / parse floor:     %5.1f%% of the floor rate (target >= 80%%)\n", 100 * f / r
+	printf "ratio 4 rules vs jq:               %5.1fx jq\n", (n / s) / (jn / js)
+	printf "ratio 100 rules vs jq:             %5.1fx jq (target >= 10x)\n", (n / r) / (jn / j)
+}'
+echo "peak RSS, 100 rules over $N events: $(field maxrss_kb "$B/r100.rusage") KiB"
+
+echo "== rule evaluation alone (events flattened beforehand)"
+"$B/eval_bench" "$B/r100.rules" "$B/events.jsonl" 20000
+"$B/eval_bench" "$B/seed.json" "$B/events.jsonl" 20000
+
+echo "== memory: $RSSN events, 1000 rules"
+REPS=$(( (RSSN + N - 1) / N ))
+i=0; : > "$B/list"
+while [ $i -lt $REPS ]; do echo "$B/events.jsonl" >> "$B/list"; i=$((i + 1)); done
+xargs cat < "$B/list" | "$B/rusage" "$B/r1000.rusage" "$BIN" replay --matches -r "$B/r1000.rules" -i - > /dev/null
+echo "$(( REPS * N )) events, 1000 rules: $(cat "$B/r1000.rusage") (target maxrss <= 20480 KiB)"
+
+for extra in "$B"/dispatch_bench "$B"/alertmgr_bench; do
+	[ -x "$extra" ] && { echo "== $(basename "$extra")"; "$extra"; }
+done
+true
