@@ -57,6 +57,9 @@ FUZZ_TIME  ?= 60
 
 BIN := $(BUILD)/bpfalert
 
+# `make V=1` shows the commands.
+Q := $(if $(V),,@)
+
 .PHONY: all test test-sanitize test-all fuzz bench install clean deps run
 all: $(BIN) bpfalert
 
@@ -68,7 +71,8 @@ $(BIN): $(ENGINE_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(if $(V),,@echo '  CC      $<')
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Test suites are found by file name: tests/unit/test_foo.c defines
 # Suite *foo_suite(void).
@@ -79,7 +83,8 @@ $(BUILD)/suites.h: $(TEST_SRC)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/suites.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -c -o $@ $<
+	$(if $(V),,@echo '  CC      $<')
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -c -o $@ $<
 
 $(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)

@@ -436,8 +436,15 @@ static void report_column_errors(struct actx *c, const struct column_in *in,
 		default:
 			break;
 		}
-		docsrc_report(c->src, DIAG_ERROR, &p, false, "%s",
-			      errs->v[i].message);
+		/* A regex error's offset is into the value's text. */
+		if (errs->v[i].part == RULE_PART_VALUE &&
+		    json_object_is_type(in->value, json_type_string))
+			docsrc_report_string(c->src, DIAG_ERROR, &p,
+					     errs->v[i].offset, "%s",
+					     errs->v[i].message);
+		else
+			docsrc_report(c->src, DIAG_ERROR, &p, false, "%s",
+				      errs->v[i].message);
 	}
 }
 

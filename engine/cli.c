@@ -114,16 +114,3 @@ void cli_options_free(struct cli_options *opt)
 	opt->rule_paths = NULL;
 	opt->nrule_paths = 0;
 }
-
-const char *const *cli_rule_paths(const struct cli_options *opt, size_t *n)
-{
-	static const char *const default_paths[] = {
-		BPFALERT_SYSCONFDIR "/bpfalert/rules.d",
-	};
-	if (opt->nrule_paths) {
-		*n = opt->nrule_paths;
-		return opt->rule_paths;
-	}
-	*n = 1;
-	return default_paths;
-}

@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #include "alertdef.h"
+#include "targets.h"
+
+struct config;
 
 /* Exit codes (DESIGN §9). */
 enum {
@@ -34,24 +37,29 @@ int cli_parse(int argc, char **argv, struct cli_options *opt);
 void cli_options_free(struct cli_options *opt);
 void cli_usage(FILE *out);
 
-/* The rule paths to load: -r paths, else the default rules directory. */
-const char *const *cli_rule_paths(const struct cli_options *opt, size_t *n);
 
-/* Rules loaded for a command: the field table, the alerts, the counts. */
+/* What a command loads: the configuration, the field table, the alerts
+ * and their resolved targets, with the counts of what was reported. */
 struct loaded_rules {
+	struct config *config;
 	struct field_table *ft;
 	alert_list alerts;
+	target_set targets;
+	size_t **target_map;       /* per alert: indices into targets */
 	unsigned errors, warnings;
 };
 
-/* Loads the rule paths of `opt`, reporting on `report`.  Returns the
+/* Loads the configuration (-c, else the system file, else the embedded
+ * one) and the rules (-r paths, else the configuration's rules_dirs),
+ * resolving targets when `with_targets`.  Reports on `report`; returns the
  * number of errors. */
 unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *opt,
-			   FILE *report);
+			   bool with_targets, FILE *report);
 void loaded_rules_free(struct loaded_rules *lr);
 
 int cmd_check(const struct cli_options *opt);
 int cmd_rules(const struct cli_options *opt);
 int cmd_replay(const struct cli_options *opt);
+int cmd_test(const struct cli_options *opt);
 
 #endif

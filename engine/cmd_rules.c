@@ -1,22 +1,53 @@
-/* bpfalert check / rules: load, report, list, disassemble. */
+/* bpfalert check / rules / test: load, report, list, disassemble, test. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "diag.h"
 #include "fields.h"
 #include "rulefiles.h"
+#include "ruletest.h"
+
+static unsigned add_config_targets(target_set *ts, const struct config *c,
+				   diag *d)
+{
+	unsigned errors = 0;
+	char err[256];
+	json_object_object_foreach(c->targets, name, cfg) {
+		if (target_set_add_named(ts, name, cfg, err, sizeof(err))) {
+			diag_report(d, DIAG_ERROR, c->file, 0, 0, NULL, 0,
+				    "target '%s': %s", name, err);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+static void load_targets(struct loaded_rules *lr, diag *d)
+{
+	if (add_config_targets(&lr->targets, lr->config, d))
+		return;
+	targets_resolve(&lr->targets, &lr->alerts, &lr->target_map, d);
+}
 
 unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *opt,
-			   FILE *report)
+			   bool with_targets, FILE *report)
 {
 	memset(lr, 0, sizeof(*lr));
-	lr->ft = field_table_new();
 	diag *d = diag_new(report);
-	size_t n;
-	const char *const *paths = cli_rule_paths(opt, &n);
-	rulefiles_load(paths, n, lr->ft, d, &lr->alerts);
+	lr->config = config_for_command(opt->config, d);
+	lr->ft = field_table_new();
+	if (lr->config) {
+		const char *const *paths = opt->nrule_paths
+			? opt->rule_paths : (const char *const *)lr->config->rules_dirs;
+		size_t n = opt->nrule_paths ? opt->nrule_paths : lr->config->nrules_dirs;
+		rulefiles_load(paths, n, lr->ft, d, &lr->alerts);
+		if (with_targets)
+			load_targets(lr, d);
+	}
 	lr->errors = diag_errors(d);
 	lr->warnings = diag_warnings(d);
 	diag_free(&d);
@@ -25,8 +56,11 @@ unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *op
 
 void loaded_rules_free(struct loaded_rules *lr)
 {
+	target_map_free(&lr->target_map, lr->alerts.n);
+	target_set_clear(&lr->targets);
 	alert_list_clear(&lr->alerts);
 	field_table_free(&lr->ft);
+	config_free(&lr->config);
 }
 
 static void print_summary(FILE *out, const struct loaded_rules *lr)
@@ -37,14 +71,21 @@ static void print_summary(FILE *out, const struct loaded_rules *lr)
 		lr->warnings, lr->warnings == 1 ? "" : "s");
 }
 
+static int no_operands(const struct cli_options *opt)
+{
+	if (!opt->nargs)
+		return 0;
+	fprintf(stderr, "bpfalert %s: unexpected argument '%s'\n", opt->command,
+		opt->args[0]);
+	return EXIT_USAGE;
+}
+
 int cmd_check(const struct cli_options *opt)
 {
-	if (opt->nargs) {
-		fprintf(stderr, "bpfalert check: unexpected argument '%s'\n", opt->args[0]);
+	if (no_operands(opt))
 		return EXIT_USAGE;
-	}
 	struct loaded_rules lr;
-	loaded_rules_load(&lr, opt, stderr);
+	loaded_rules_load(&lr, opt, true, stderr);
 	print_summary(lr.errors ? stderr : stdout, &lr);
 	int rc = lr.errors ? EXIT_RULES : EXIT_OK;
 	loaded_rules_free(&lr);
@@ -65,12 +106,10 @@ static void print_rule(FILE *out, const alert_def *a, size_t i,
 
 int cmd_rules(const struct cli_options *opt)
 {
-	if (opt->nargs) {
-		fprintf(stderr, "bpfalert rules: unexpected argument '%s'\n", opt->args[0]);
+	if (no_operands(opt))
 		return EXIT_USAGE;
-	}
 	struct loaded_rules lr;
-	loaded_rules_load(&lr, opt, stderr);
+	loaded_rules_load(&lr, opt, false, stderr);
 	if (lr.errors) {
 		print_summary(stderr, &lr);
 		loaded_rules_free(&lr);
@@ -80,4 +119,14 @@ int cmd_rules(const struct cli_options *opt)
 		print_rule(stdout, lr.alerts.v[i], i, lr.ft, opt->dump_bytecode);
 	loaded_rules_free(&lr);
 	return EXIT_OK;
+}
+
+int cmd_test(const struct cli_options *opt)
+{
+	if (!opt->nargs) {
+		fputs("bpfalert test: name at least one test file\n", stderr);
+		return EXIT_USAGE;
+	}
+	int rc = ruletest_run((const char *const *)opt->args, opt->nargs, stdout);
+	return rc == 0 ? EXIT_OK : rc == 1 ? EXIT_RULES : EXIT_USAGE;
 }

@@ -65,7 +65,7 @@ struct dispatcher {
 	uint64_t rng;
 	loop_timer *kick;
 	loop_timer *sync;       /* the spool's flush at the end of this round */
-	struct log_ratelimit sync_rl;
+	struct log_ratelimit spool_rl;
 	bool closing;
 };
 
@@ -292,7 +292,7 @@ static void on_sync(void *ctx)
 	d->sync = NULL;
 	int rc = spool_sync(d->spool);
 	if (rc < 0)
-		log_ratelimited(&d->sync_rl, LOG_LEVEL_ERROR,
+		log_ratelimited(&d->spool_rl, LOG_LEVEL_ERROR,
 				"spool: cannot flush '%s' to disk: %s",
 				spool_dir(d->spool), strerror(-rc));
 }
@@ -327,10 +327,11 @@ void dispatcher_submit(dispatcher *d, notification *n)
 	if (d->spool) {
 		int rc = spool_append(d->spool, n);
 		if (rc < 0)
-			log_error("spool: cannot write notification %" PRIu64
-				  " for target '%s': %s; it is queued but would "
-				  "not survive a restart", n->id, t->name,
-				  strerror(-rc));
+			log_ratelimited(&d->spool_rl, LOG_LEVEL_ERROR,
+					"spool: cannot write notification %" PRIu64
+					" for target '%s': %s; it is queued but "
+					"would not survive a restart", n->id,
+					t->name, strerror(-rc));
 		else
 			queued->spooled = true;
 		schedule_sync(d);

@@ -31,19 +31,32 @@ struct dispatch_config {
 };
 
 struct target_stats {
-	unsigned long long sent, failed, retried, dropped;
-	size_t queued;
+	unsigned long long sent;     /* acknowledged */
+	unsigned long long failed;   /* refused for good (4xx, bad config) */
+	unsigned long long retried;  /* transient failures, each retried */
+	unsigned long long dropped;  /* pushed out of a full queue */
+	size_t queued;               /* waiting, plus the one outstanding */
 };
 
-/* Creates notifier state for every target and loads the spool.  Returns
- * NULL with err set if a target cannot be initialised. */
+/* Creates notifier state for every target (cfg->targets is needed only
+ * during this call) and queues again what the spool holds; spooled
+ * notifications start going out once the loop runs.  Returns NULL with err
+ * set if a target cannot be initialised or the spool cannot be opened.
+ * The dispatcher makes its own libcurl client on cfg->loop. */
 dispatcher *dispatcher_new(const struct dispatch_config *cfg, char *err,
 			   size_t errlen);
+/* Deliveries in flight are abandoned; they and everything queued stay in
+ * the spool for the next start.  Free it before its loop. */
 void dispatcher_free(dispatcher **d);
 
-/* Takes ownership of n; n->target names the target. */
+/* Takes ownership of n; n->target names the target (an unknown one is
+ * logged and dropped).  The dispatcher sets n->id, unique in its spool, and
+ * spools n before its delivery starts; local targets (file, stdout) may
+ * have delivered it before this returns. */
 void dispatcher_submit(dispatcher *d, notification *n);
-/* True when every queue is empty and nothing is in flight. */
+/* True when every queue is empty and nothing is in flight or waiting to be
+ * retried ("drain then exit": run the loop until this holds, with a
+ * deadline, since a dead target never drains). */
 bool dispatcher_idle(const dispatcher *d);
 /* SIGUSR1: reopen file targets. */
 void dispatcher_reopen(dispatcher *d);

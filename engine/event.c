@@ -143,8 +143,8 @@ bool value_parse_number(const char *s, size_t len, value *v)
 			v->i = ll;
 			v->is_integer = 1;
 		}
-	} else if (isfinite(v->d) && v->d == (double)(int64_t)v->d &&
-		   fabs(v->d) < 9.2e18) {
+	} else if (isfinite(v->d) && fabs(v->d) < 9.2e18 &&
+		   v->d == (double)(int64_t)v->d) {
 		v->i = (int64_t)v->d;
 		v->is_integer = 1;
 	}

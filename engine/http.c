@@ -24,7 +24,6 @@
 
 struct xfer {
 	struct xfer *prev, *next;
-	http_client *client;
 	CURL *easy;
 	struct curl_slist *headers;
 	http_done_fn done;
@@ -264,7 +263,6 @@ int http_post(http_client *c, const struct http_request *req,
 	if (!c || !req || !req->url || !done || c->closing)
 		return -1;
 	struct xfer *x = xcalloc(1, sizeof(*x));
-	x->client = c;
 	x->done = done;
 	x->ctx = ctx;
 	x->easy = curl_easy_init();

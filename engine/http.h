@@ -35,7 +35,8 @@ typedef void (*http_done_fn)(void *ctx, long status, const char *error);
 http_client *http_client_new(loop *l);
 /* Requests still in flight are cancelled: their done is called, from inside
  * this function, with status 0 and error "cancelled", so that callers can
- * release their context.  Free the client before its loop. */
+ * release their context.  Free the client before its loop, and never from
+ * inside one of its done callbacks. */
 void http_client_free(http_client **c);
 
 /* Starts a POST.  Returns 0, or -1 if the request could not even be

@@ -59,24 +59,17 @@ void log_set_sink(log_sink_fn fn, void *ctx)
 	sink_ctx = ctx;
 }
 
-/* True when stderr is the journal's stream ($JOURNAL_STREAM = "dev:ino"). */
+/* True when stderr is the journal's stream ($JOURNAL_STREAM = "dev:ino").
+ * Checked per message (one fstat) since stderr may be redirected later. */
 static bool stderr_is_journal(void)
 {
-	static _Atomic int cached = -1;
-	int v = atomic_load(&cached);
-	if (v >= 0)
-		return v;
-	v = 0;
 	const char *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
-	if (js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-	    fstat(STDERR_FILENO, &st) == 0 &&
-	    (unsigned long long)st.st_dev == dev &&
-	    (unsigned long long)st.st_ino == ino)
-		v = 1;
-	atomic_store(&cached, v);
-	return v;
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
 }
 
 static void emit(enum log_level level, const char *msg)

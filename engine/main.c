@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check },
 	{ "rules", cmd_rules },
 	{ "replay", cmd_replay },
+	{ "test", cmd_test },
 	{ NULL, NULL },
 };
 

@@ -1,17 +1,24 @@
 /* bpfalert replay: recorded events through the rule set.
  *
  *   --matches   one {"line":N,"alerts":[...]} per input event
- *   --dry-run   the notifications that would be sent (virtual clock) */
+ *   --dry-run   the notifications that would be sent, on a virtual clock
+ *   (neither)   the same notifications, delivered for real; waits until
+ *               every queue has drained (backfill) */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
+#include "dispatch.h"
+#include "dryrun.h"
 #include "event.h"
 #include "flatten.h"
 #include "jsonl.h"
 #include "jsonout.h"
+#include "loop.h"
 #include "ruleset.h"
 
 struct matches_ctx {
@@ -77,9 +84,8 @@ static void replay_matches(const struct loaded_rules *lr, ruleset *rs,
 	flattener_free(&fl);
 }
 
-static void print_bad_summary(const jsonl_reader *rd)
+static void print_bad_summary(const struct jsonl_counters *c)
 {
-	const struct jsonl_counters *c = jsonl_counters(rd);
 	unsigned long long bad = 0;
 	for (int k = 0; k < JSONL_BAD_KINDS; k++)
 		bad += c->bad[k];
@@ -96,37 +102,144 @@ static void print_bad_summary(const jsonl_reader *rd)
 	fputs(")\n", stderr);
 }
 
+static int run_matches(const struct loaded_rules *lr, const struct cli_options *opt,
+		       FILE *in)
+{
+	ruleset *rs = ruleset_new(&lr->alerts, lr->ft);
+	ruleset_set_prefilter(rs, !opt->no_prefilter);
+	jsonl_reader *rd = jsonl_reader_new(in, input_name(opt->input));
+	replay_matches(lr, rs, rd, stdout);
+	print_bad_summary(jsonl_counters(rd));
+	jsonl_reader_free(&rd);
+	ruleset_free(&rs);
+	return 0;
+}
+
+static struct dryrun_options driver_options(const struct loaded_rules *lr,
+					    const struct cli_options *opt, FILE *in,
+					    struct jsonl_counters *counters)
+{
+	return (struct dryrun_options){
+		.alerts = &lr->alerts, .fields = lr->ft, .targets = &lr->targets,
+		.target_map = lr->target_map, .node_name = lr->config->node_name,
+		.no_prefilter = opt->no_prefilter, .in = in,
+		.in_name = input_name(opt->input), .out = stdout,
+		.format = opt->output && !strcmp(opt->output, "text") ? DRYRUN_TEXT
+								     : DRYRUN_JSON,
+		.report = stderr, .counters = counters,
+	};
+}
+
+static int run_dry(const struct loaded_rules *lr, const struct cli_options *opt,
+		   FILE *in)
+{
+	struct jsonl_counters counters = { 0 };
+	struct dryrun_options o = driver_options(lr, opt, in, &counters);
+	int rc = dryrun_run(&o);
+	print_bad_summary(&counters);
+	return rc;
+}
+
+/* ---- delivering for real ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void submit(void *ctx, const notification *n, const char *body)
+{
+	(void)body;
+	dispatcher_submit(ctx, notification_clone(n));
+}
+
+static void feed_events(dryrun *dr, FILE *in, const char *name)
+{
+	jsonl_reader *rd = jsonl_reader_new(in, name);
+	const char *line;
+	size_t len, lineno;
+	while (!interrupted && jsonl_next(rd, &line, &len, &lineno, stderr) == 1) {
+		if (dryrun_parse(dr, line, len, name, lineno) < 0)
+			continue;
+		int64_t at;
+		if (!dryrun_event_time(dr, &at))
+			at = dryrun_clock(dr) == INT64_MIN ? loop_wall_ms() : dryrun_clock(dr);
+		dryrun_process(dr, at);
+	}
+	print_bad_summary(jsonl_counters(rd));
+	jsonl_reader_free(&rd);
+}
+
+static void drain(loop *l, dispatcher *d)
+{
+	while (!interrupted && !dispatcher_idle(d))
+		loop_run_once(l, 200);
+	if (!dispatcher_idle(d))
+		fprintf(stderr, "bpfalert replay: interrupted; undelivered "
+			"notifications stay in the spool\n");
+}
+
+static int run_deliver(const struct loaded_rules *lr, const struct cli_options *opt,
+		       FILE *in)
+{
+	char err[512];
+	loop *l = loop_new();
+	struct dispatch_config dc = {
+		.loop = l, .targets = &lr->targets, .state_dir = lr->config->state_dir,
+		.node_name = lr->config->node_name, .queue_max = lr->config->queue_max,
+	};
+	dispatcher *d = dispatcher_new(&dc, err, sizeof(err));
+	if (!d) {
+		fprintf(stderr, "bpfalert replay: %s\n", err);
+		loop_free(&l);
+		return -1;
+	}
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	struct dryrun_options o = driver_options(lr, opt, in, NULL);
+	dryrun *dr = dryrun_new(&o, submit, d);
+	feed_events(dr, in, o.in_name);
+	if (!interrupted)
+		dryrun_finish(dr);
+	drain(l, d);
+	dryrun_free(&dr);
+	dispatcher_free(&d);
+	loop_free(&l);
+	return 0;
+}
+
 int cmd_replay(const struct cli_options *opt)
 {
 	if (opt->nargs) {
 		fprintf(stderr, "bpfalert replay: unexpected argument '%s'\n", opt->args[0]);
 		return EXIT_USAGE;
 	}
-	if (!opt->matches && !opt->dry_run) {
-		fputs("bpfalert replay: choose --matches or --dry-run\n", stderr);
+	if (opt->output && strcmp(opt->output, "json") && strcmp(opt->output, "text")) {
+		fprintf(stderr, "bpfalert replay: -o must be json or text, not '%s'\n",
+			opt->output);
 		return EXIT_USAGE;
 	}
 	struct loaded_rules lr;
-	if (loaded_rules_load(&lr, opt, stderr)) {
-		fprintf(stderr, "bpfalert replay: %u error%s in rules\n", lr.errors,
-			lr.errors == 1 ? "" : "s");
+	if (loaded_rules_load(&lr, opt, !opt->matches, stderr)) {
+		fprintf(stderr, "bpfalert replay: %u error%s in configuration or rules\n",
+			lr.errors, lr.errors == 1 ? "" : "s");
 		loaded_rules_free(&lr);
 		return EXIT_RULES;
 	}
 	FILE *in = open_input(opt->input);
-	if (!in) {
-		loaded_rules_free(&lr);
-		return EXIT_RUNTIME;
+	int rc = -1;
+	if (in) {
+		rc = opt->matches ? run_matches(&lr, opt, in)
+		   : opt->dry_run ? run_dry(&lr, opt, in)
+				  : run_deliver(&lr, opt, in);
+		if (in != stdin)
+			fclose(in);
 	}
-	ruleset *rs = ruleset_new(&lr.alerts, lr.ft);
-	ruleset_set_prefilter(rs, !opt->no_prefilter);
-	jsonl_reader *rd = jsonl_reader_new(in, input_name(opt->input));
-	replay_matches(&lr, rs, rd, stdout);
-	print_bad_summary(rd);
-	jsonl_reader_free(&rd);
-	ruleset_free(&rs);
-	if (in != stdin)
-		fclose(in);
 	loaded_rules_free(&lr);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	if (fflush(stdout) != 0)
+		rc = -1;
+	return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

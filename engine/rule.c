@@ -157,7 +157,7 @@ static bool column_lit(const struct column_rule *cr, int kind,
 	l->raw = true;
 	l->s = xstrdup(cr->value);
 	l->len = len;
-	l->numeric = value_parse_number(cr->value, len, &l->num);
+	l->numeric = rule_parse_number(cr->value, len, &l->num);
 	bool want_num = kind == COL_NUM || (kind == COL_ANY &&
 					    cr->value_is_number);
 	if (want_num && !l->numeric) {

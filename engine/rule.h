@@ -51,8 +51,14 @@ rule_program *rule_compile(const char *text, size_t len, field_table *ft,
 /* A Parseable column rule: {"column","operator","value","ignoreCase"}.
  * `op` is any of Parseable's symbols or names (=, !=, >, >=, <, <=, =%, !%,
  * ~, equalTo, notEqualTo, greaterThan, greaterThanEquals, lessThan,
- * lessThanEquals, exact, notExact, contains, notContains, regex).  `value`
- * is the value's text; value_is_number says the JSON held a number. */
+ * lessThanEquals, exact, notExact, contains, notContains, regex), spelt as
+ * Parseable spells them; NULL means Parseable's default (equalTo for a
+ * number, contains for a string).  `value` is the value's text;
+ * value_is_number says the JSON held a number (numeric comparison).  With
+ * ignore_case, equal/not equal/contains/not contains/regex ignore ASCII
+ * case.  The program is the one the equivalent composite predicate
+ * compiles to (`col > 500`).  Errors carry RULE_PART_COLUMN, _OPERATOR or
+ * _VALUE (a regex error's offset is into the value). */
 struct column_rule {
 	const char *column;
 	const char *op;
@@ -70,7 +76,12 @@ void rule_program_free(rule_program **p);
 bool rule_eval(rule_program *p, const event *ev);
 
 /* The expression printed back as Parseable prints it in its reason text:
- * each and/or group in parentheses, e.g. (a = "x" and b = "y"). */
+ * each and/or group in parentheses, chains nested to the right, negation
+ * as !(...), strings verbatim between quotes, operators by Parseable's
+ * symbols where it has one:
+ *     a = "x" and b = "y" and not c ~ "z"
+ *  -> (a = "x" and (b = "y" and !(c ~ "z")))
+ * A column rule prints as its composite equivalent (`uid > 500`). */
 const char *rule_program_text(const rule_program *p);
 
 /* Soundness anchor for the rule set's prefilter: if the rule can be true
@@ -88,7 +99,10 @@ void rule_program_dump(const rule_program *p, const field_table *ft,
 		       FILE *out);
 
 /* The operator a column rule used, in Parseable's reason wording:
- * "greater than", "contains", ... (NULL for composite rules). */
+ * "greater than", "contains", ... (NULL for composite rules).  Parseable's
+ * numeric not-equal wording is " not equal to", with a leading space that
+ * its reason text keeps ("x column was  not equal to 5"); it is returned
+ * as is. */
 const char *rule_program_column_wording(const rule_program *p);
 
 #endif

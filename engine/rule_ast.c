@@ -23,7 +23,7 @@ void ast_add_kid(struct ast *n, struct ast *kid)
 
 void ast_add_lit(struct ast *n, const struct ast_lit *lit)
 {
-	n->lits = xrealloc(n->lits, (n->nlits + 1) * sizeof(*n->lits));
+	n->lits = xgrow(n->lits, &n->litcap, n->nlits + 1, sizeof(*n->lits));
 	n->lits[n->nlits++] = *lit;
 }
 

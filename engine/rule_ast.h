@@ -52,7 +52,7 @@ struct ast {
 	size_t field_off;
 	uint8_t op;        /* enum rule_op */
 	struct ast_lit *lits;
-	size_t nlits;
+	size_t nlits, litcap;
 	int k;             /* constant index (or boolean), set by the compiler */
 	int slot;          /* field slot, set by the compiler */
 };

@@ -282,11 +282,27 @@ struct slots {
 
 static void slots_add(struct slots *s, int slot)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == slot)
-			return;
 	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(int));
 	s->v[s->n++] = slot;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sorts and drops duplicates: O(n log n) however many fields a rule has. */
+static void slots_unique(struct slots *s)
+{
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof(int), cmp_int);
+	size_t o = 1;
+	for (size_t i = 1; i < s->n; i++)
+		if (s->v[i] != s->v[o - 1])
+			s->v[o++] = s->v[i];
+	s->n = o;
 }
 
 /* Fields of which at least one must be present for `n` (negated when
@@ -317,7 +333,9 @@ static bool anchors(const struct ast *n, bool neg, struct slots *out)
 	bool found = false;
 	for (size_t i = 0; i < n->nkids; i++) {
 		struct slots s = { 0 };
-		if (anchors(n->kids[i], neg, &s) && (!found || s.n < best.n)) {
+		bool constrained = anchors(n->kids[i], neg, &s);
+		slots_unique(&s);
+		if (constrained && (!found || s.n < best.n)) {
 			free(best.v);
 			best = s;
 			found = true;
@@ -337,12 +355,6 @@ static void all_fields(const struct ast *n, struct slots *out)
 		slots_add(out, n->slot);
 	for (size_t i = 0; i < n->nkids; i++)
 		all_fields(n->kids[i], out);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
 }
 
 static size_t count_preds(const struct ast *n)
@@ -381,7 +393,7 @@ rule_program *rule_build(struct ast *tree, const char *src,
 
 	struct slots s = { 0 };
 	if (anchors(tree, false, &s) && s.n) {
-		qsort(s.v, s.n, sizeof(int), cmp_int);
+		slots_unique(&s);
 		p->anchors = s.v;
 		p->nanchors = s.n;
 	} else {
@@ -389,7 +401,7 @@ rule_program *rule_build(struct ast *tree, const char *src,
 	}
 	struct slots f = { 0 };
 	all_fields(tree, &f);
-	qsort(f.v, f.n, sizeof(int), cmp_int);
+	slots_unique(&f);
 	p->fields = f.v;
 	p->nfields = f.n;
 	return p;

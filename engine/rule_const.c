@@ -9,6 +9,7 @@
 #include <pcre2.h>
 
 #include "fields.h"
+#include "rule_lex.h"
 #include "xalloc.h"
 
 static int add_const(const_pool *p, enum kconst_type type)
@@ -224,7 +225,7 @@ int kpool_str(const_pool *p, const char *s, size_t len)
 	value v;
 	char buf[RULE_TEXTBUF];
 	uint32_t n;
-	if (value_parse_number(s, len, &v) && v.is_integer) {
+	if (rule_parse_number(s, len, &v) && v.is_integer) {
 		const char *t = fmt_int(v.i, buf, &n);
 		if (n == len && !memcmp(t, s, len)) {
 			ks->canon_int = true;

@@ -1,5 +1,6 @@
 #include "rule_lex.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,6 +427,28 @@ static size_t scan_number(const char *s, size_t len, size_t i)
 	return e;
 }
 
+bool rule_parse_number(const char *s, size_t len, value *v)
+{
+	if (len == 0 || len > 400 || scan_number(s, len, 0) != len)
+		return false;
+	if (!memchr(s, '.', len) && !memchr(s, 'e', len) &&
+	    !memchr(s, 'E', len))
+		return value_parse_number(s, len, v);
+	char buf[401];
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v->d = strtod(buf, NULL);
+	v->is_number = 1;
+	v->is_integer = 0;
+	/* the range test first: casting a larger double is undefined */
+	if (isfinite(v->d) && fabs(v->d) < 9.2e18 &&
+	    v->d == (double)(int64_t)v->d) {
+		v->i = (int64_t)v->d;
+		v->is_integer = 1;
+	}
+	return true;
+}
+
 static const struct {
 	const char *w;
 	uint8_t kw;
@@ -471,8 +494,8 @@ static void lex_word(struct lexer *lx)
 		if (rend == nend || glued_kw || nend > end) {
 			struct token *tk = push(lx, TK_NUMBER, start,
 						nend - start);
-			if (!value_parse_number(lx->s + start, nend - start,
-						&tk->num)) {
+			if (!rule_parse_number(lx->s + start, nend - start,
+					       &tk->num)) {
 				tk->type = TK_BAD;
 				tk->bad = true;
 				rule_diag_add(lx->d, RULE_PART_TEXT, start,
@@ -591,8 +614,29 @@ static bool is_stray(unsigned char c)
 	       c != '"' && c != '`' && c != '(' && c != ')' && c != ',';
 }
 
+/* "&&" and "||" from other languages: reported, then read as and/or so
+ * the rest of the rule is still checked. */
+static bool lex_c_logic(struct lexer *lx)
+{
+	size_t start = lx->pos;
+	if (start + 1 >= lx->len || lx->s[start + 1] != lx->s[start] ||
+	    (lx->s[start] != '&' && lx->s[start] != '|'))
+		return false;
+	bool is_and = lx->s[start] == '&';
+	struct token *tk = push(lx, TK_WORD, start, 2);
+	tk->kw = is_and ? KW_AND : KW_OR;
+	tk->bad = true;
+	rule_diag_add(lx->d, RULE_PART_TEXT, start,
+		      "unknown operator '%s' (did you mean '%s'?)",
+		      is_and ? "&&" : "||", is_and ? "and" : "or");
+	lx->pos = start + 2;
+	return true;
+}
+
 static void lex_stray(struct lexer *lx)
 {
+	if (lex_c_logic(lx))
+		return;
 	size_t start = lx->pos, end = start;
 	char c = lx->s[start];
 	if (c == '\'') { /* a single-quoted string is one mistake */

@@ -139,6 +139,11 @@ static inline bool rule_is_name_char(unsigned char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c >= 0x80;
 }
 
+/* value_parse_number for the rule language: the same grammar and result,
+ * but safe for non-integral numbers beyond the int64 range (event.c casts
+ * those to int64 before checking the range). */
+bool rule_parse_number(const char *s, size_t len, value *v);
+
 /* Maps an offset into a string literal's decoded text back to the source:
  * `lit` is the literal's source text between its quotes.  Used to point a
  * regex or glob error at the offending character. */

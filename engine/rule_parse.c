@@ -198,7 +198,7 @@ static bool take_lit(struct parser *p, struct ast_lit *l)
 		t->str = NULL;
 		l->body_off = t->off + 1;
 		l->body_len = t->len >= 2 ? t->len - 2 : 0;
-		l->numeric = value_parse_number(l->s, l->len, &l->num);
+		l->numeric = rule_parse_number(l->s, l->len, &l->num);
 	} else if (t->type == TK_NUMBER) {
 		l->type = LIT_NUM;
 		l->s = xstrndup(p->text + t->off, t->len);

@@ -1,11 +1,14 @@
 /* rules_native — native rule files: libconfig `alerts = ( {...}, ... );`
  * (DESIGN §6.2).
  *
- * The text is parsed by libconfig, converted to its JSON form (groups
- * become objects, arrays and lists become arrays) and checked by
- * alertdef_load_all; positions come from a jsonpos scan of the same text,
- * so a rule error inside a string literal points at its column in the
- * file, through escapes and concatenated literals.
+ * The text is first scanned by jsonpos, which follows libconfig's grammar:
+ * a syntax error is reported with its line and column ("syntax error:
+ * expected '=' or ':' after the name").  Well-formed text is then parsed by
+ * libconfig (which still names duplicate settings and mixed arrays, by
+ * line), converted to its JSON form (groups become objects, arrays and
+ * lists become arrays) and checked by alertdef_load_all.  Positions come
+ * from the scan, so a rule error inside a string literal points at its
+ * column in the file, through escapes and concatenated literals.
  *
  * `@include` is refused: a drop-in directory is how rule files compose,
  * and an include could make loading read any file. */

@@ -122,6 +122,24 @@ static int parse_config(struct webhook *w, const struct json_object *cfg,
 	return parse_headers(w, cfg, err, errlen);
 }
 
+/* Names only: the values are credentials. */
+static void log_header_names(const struct webhook *w)
+{
+	if (w->nheaders == 0 || log_get_level() < LOG_LEVEL_DEBUG)
+		return;
+	char names[512] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < w->nheaders && len < sizeof(names); i++) {
+		int n = snprintf(names + len, sizeof(names) - len, "%s%.*s",
+				 i ? ", " : "",
+				 (int)strcspn(w->headers[i], ":"), w->headers[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	log_debug("target '%s': webhook sends headers %s", w->target, names);
+}
+
 static int webhook_init(const struct json_object *cfg,
 			const struct notifier_env *env, void **state, char *err,
 			size_t errlen)
@@ -135,6 +153,7 @@ static int webhook_init(const struct json_object *cfg,
 		webhook_fini(w);
 		return -1;
 	}
+	log_header_names(w);
 	*state = w;
 	return 0;
 }
@@ -165,7 +184,7 @@ static void webhook_send(void *state, const notification *n,
 		lines[nlines++] = w->headers[i];
 	/* A Content-Type among the configured headers wins over ours. */
 	if (!has_content_type(w))
-		lines[nlines++] = w->text ? "Content-Type: text/plain; charset=utf-8"
+		lines[nlines++] = w->text ? "Content-Type: text/plain"
 					  : "Content-Type: application/json";
 	struct http_request req = {
 		.url = w->url,

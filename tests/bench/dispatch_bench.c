@@ -217,7 +217,7 @@ static void remove_state(const char *dir)
 
 int main(int argc, char **argv)
 {
-	unsigned count = 20000, ntargets = 8;
+	unsigned count = 5000, ntargets = 8;
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	int opt;
 	while ((opt = getopt(argc, argv, "n:t:d:")) != -1) {

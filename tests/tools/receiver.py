@@ -28,7 +28,7 @@ import base64
 import json
 import os
 import signal
-import ssl
+import socketserver
 import sys
 import threading
 import time
@@ -125,6 +125,16 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = handle_any
 
 
+class Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def server_bind(self):
+        # HTTPServer's own looks up the host's name, a DNS round trip.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
@@ -141,11 +151,10 @@ def main():
     log = open(args.log, "a", encoding="utf-8") if args.log else sys.stdout
     state = State(parse_statuses(args.status), args.delay, args.hang, log)
 
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = Server(("127.0.0.1", args.port), Handler)
     server.state = state
     if args.tls_cert:
+        import ssl   # only here: it is slow to import
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
         server.socket = ctx.wrap_socket(server.socket, server_side=True)

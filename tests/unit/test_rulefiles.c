@@ -385,6 +385,31 @@ START_TEST(rule_error_in_concatenated_literals)
 }
 END_TEST
 
+START_TEST(regex_error_inside_column_value)
+{
+	/* The regex's error offset maps through the escapes of the value's
+	 * string literal, in either syntax. */
+	static const struct error_case cases[] = {
+		{ "r.json",
+		  "{\"version\": \"v1\", \"alerts\": [{\"name\": \"r\", \"message\": \"m\",\n"
+		  "  \"targets\": [\"t\"], \"rule\": {\"type\": \"column\", \"config\":\n"
+		  "    {\"column\": \"c\", \"operator\": \"regex\", \"value\": \"\\u0041\\\\d[a-\"}}}]}\n",
+		  "r.json:3:64: error: invalid regular expression: missing terminating ] for character class\n"
+		  "        {\"column\": \"c\", \"operator\": \"regex\", \"value\": \"\\u0041\\\\d[a-\"}}}]}\n"
+		  "                                                                   ^\n" },
+		{ "r.rules",
+		  "alerts = ( { name = \"r\"; message = \"m\"; targets = [\"t\"];\n"
+		  "  rule = { type = \"column\";\n"
+		  "           config = { column = \"c\"; operator = \"~\"; value = \"\\\\d+\\\\x41(x\"; }; }; } );\n",
+		  "r.rules:3:73: error: invalid regular expression: missing closing parenthesis\n"
+		  "               config = { column = \"c\"; operator = \"~\"; value = \"\\\\d+\\\\x41(x\"; }; }; } );\n"
+		  "                                                                            ^\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_case(&cases[i]);
+}
+END_TEST
+
 START_TEST(native_validation_errors)
 {
 	static const struct error_case cases[] = {
@@ -485,7 +510,7 @@ START_TEST(native_validation_errors)
 		  "    alerts = 5;\n"
 		  "             ^\n" },
 		{ "a.rules", "alerts = ();\n @include \"/etc/passwd\"\n",
-		  "a.rules:2:2: error: @include is not supported in rule files (put each file in the rules directory)\n"
+		  "a.rules:2:2: error: @include is not supported in a rule file (put each file in the rules directory)\n"
 		  "     @include \"/etc/passwd\"\n"
 		  "     ^\n" },
 	};
@@ -954,6 +979,7 @@ Suite *rulefiles_suite(void)
 	tcase_add_test(tc, native_validation_errors);
 	tcase_add_test(tc, rule_error_inside_libconfig_string);
 	tcase_add_test(tc, rule_error_in_concatenated_literals);
+	tcase_add_test(tc, regex_error_inside_column_value);
 	tcase_add_test(tc, all_errors_reported_native);
 	tcase_add_test(tc, good_alerts_survive_bad_neighbours);
 	suite_add_tcase(s, tc);
