@@ -1,4 +1,5 @@
 /* bpfalert — command dispatch. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ static const struct command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+	/* A closed stdout is a write error to report, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && !strcmp(argv[1], "--version")) {
 		puts("bpfalert " BPFALERT_VERSION);
 		return EXIT_OK;
