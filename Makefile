@@ -90,7 +90,7 @@ $(BUILD)/run-tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
 test: $(BIN) $(BUILD)/run-tests
-	BPFALERT_BIN=$(abspath $(BIN)) BPFALERT_SRC=$(CURDIR) \
+	$(if $(filter 1,$(SANITIZE)),BPFALERT_SANITIZED=1) BPFALERT_BIN=$(abspath $(BIN)) BPFALERT_SRC=$(CURDIR) \
 	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(CURDIR)/tests/data} \
 	$(BUILD)/run-tests
 

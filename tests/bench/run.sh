@@ -59,6 +59,9 @@ awk -v f="$FLOOR" -v s="$SEED" -v r="$R100" -v n="$N" -v jn="$JQN" -v js="$JQSEE
 }'
 echo "peak RSS, 100 rules over $N events: $(field maxrss_kb "$B/r100.rusage") KiB"
 
+echo "== flattening cost beyond the parse"
+"$B/flatten_bench" tests/data/tetragon/events.jsonl || true
+
 echo "== rule evaluation alone (events flattened beforehand)"
 "$B/eval_bench" "$B/r100.rules" "$B/events.jsonl" 20000
 "$B/eval_bench" "$B/seed.json" "$B/events.jsonl" 20000
@@ -70,7 +73,10 @@ while [ $i -lt $REPS ]; do echo "$B/events.jsonl" >> "$B/list"; i=$((i + 1)); do
 xargs cat < "$B/list" | "$B/rusage" "$B/r1000.rusage" "$BIN" replay --matches -r "$B/r1000.rules" -i - > /dev/null
 echo "$(( REPS * N )) events, 1000 rules: $(cat "$B/r1000.rusage") (target maxrss <= 20480 KiB)"
 
-for extra in "$B"/dispatch_bench "$B"/alertmgr_bench; do
-	[ -x "$extra" ] && { echo "== $(basename "$extra")"; "$extra"; }
-done
+echo "== alert manager: cost per match"
+"$B/alertmgr_bench"
+
+echo "== dispatcher: notifications/s to a local receiver"
+"$B/dispatch_bench"
+"$B/dispatch_bench" -d /dev/shm
 true

@@ -119,10 +119,10 @@ START_TEST(sigkill_then_restart_delivers_pending)
 	ck_assert_int_eq(wait_exit(pid, NULL), 128 + SIGKILL);
 	ck_assert_uint_eq(count_ok_with(r, "\"status\":\"firing\""), 0);
 
-	FILE *ctl = popen("true", "r");
-	pclose(ctl);
-	char *ctl_cmd = xasprintf("curl -s -X POST -d '{\"status\":\"200\"}' %s",
-				  receiver_url(r, "http", "/_control"));
+	char *ctl_url = receiver_url(r, "http", "/_control");
+	char *ctl_cmd = xasprintf("curl -s -o /dev/null -X POST -d '{\"status\":\"200\"}' %s",
+				  ctl_url);
+	free(ctl_url);
 	ck_assert_int_eq(system(ctl_cmd), 0);
 
 	char *const argv2[] = { "bpfalert", "replay", "-c", conf, "-r", rules, "-i", "/dev/null", NULL };
@@ -182,7 +182,9 @@ START_TEST(alert_storm_stays_bounded)
 	ck_assert_int_ge(atoi(n), 1);
 	free(n);
 	free(cmd);
-	ck_assert_msg(ru.ru_maxrss < 64 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+	/* Sanitizer builds keep freed memory in quarantine: no bound there. */
+	if (!getenv("BPFALERT_SANITIZED"))
+		ck_assert_msg(ru.ru_maxrss < 64 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
 	free(out);
 	free(rules);
 	free(path);
