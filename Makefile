@@ -20,7 +20,7 @@ DESTDIR    ?=
 BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libpcre2-8 json-c libconfig libcurl
+PKGS    := libpcre2-8 json-c libconfig libcurl libmicrohttpd
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -28,7 +28,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 OPT     ?= -O2 -g
 CFLAGS  ?=
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -MMD -MP \
-           -Iengine -Inotifiers -I$(BUILD) \
+           -Iengine -Inotifiers -Iprobes -I$(BUILD) -I$(BUILD)/probes \
            -DBPFALERT_VERSION='"$(VERSION)"' \
            -DBPFALERT_SYSCONFDIR='"$(SYSCONFDIR)"' \
            -DBPFALERT_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
@@ -45,7 +45,12 @@ endif
 
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 
-ENGINE_SRC := $(sort $(wildcard engine/*.c) $(wildcard notifiers/*.c))
+# ---- probes (eBPF): see the section at the end for the kernel side ----
+PROBE_SRC  := $(sort $(filter-out %.bpf.c,$(wildcard probes/*.c)))
+PROBE_BPF  := $(sort $(wildcard probes/*.bpf.c))
+PROBE_SKEL := $(PROBE_BPF:probes/%.bpf.c=$(BUILD)/probes/%.skel.h)
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c) $(wildcard notifiers/*.c)) $(PROBE_SRC)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(filter-out $(BUILD)/engine/main.o,$(ENGINE_OBJ))
 TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))
@@ -98,7 +103,7 @@ test-sanitize:
 	$(MAKE) BUILD=build-san SANITIZE=1 OPT='-O1 -g' test
 
 # libFuzzer needs clang.
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BUILD)/probes \
               -fsanitize=fuzzer,address,undefined \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC))
@@ -129,10 +134,14 @@ deps:
 
 # The README's build-and-run command.
 DEMO_EVENTS := tests/data/tetragon/events.jsonl tests/data/tetragon/oreilly.jsonl \
-               tests/data/seed/process_exec-speaker.jsonl
+               tests/data/seed/process_exec-speaker.jsonl tests/data/ruletests/tetrademo-events.jsonl
+DEMO_RULES  := -r rules -r tests/data/seed/tetrademo.json
 run: deps
 	$(MAKE) all
-	cat $(DEMO_EVENTS) | $(BIN) replay --matches -r rules -r tests/data/seed/tetrademo.json -i -
+	@echo "== alerts each bundled event matched (bpfalert replay --matches)"
+	@cat $(DEMO_EVENTS) | $(BIN) replay --matches $(DEMO_RULES) -i - | grep -v '"alerts":\[\]' || true
+	@echo "== notifications that would be sent (bpfalert replay --dry-run -o text)"
+	@cat $(DEMO_EVENTS) | $(BIN) replay --dry-run -o text $(DEMO_RULES) -i -
 
 test-all: deps
 	$(MAKE) test
@@ -148,5 +157,9 @@ install: $(BIN)
 
 clean:
 	rm -rf build build-san bpfalert
+
+# ---- probes: kernel side ----
+# Every probes/*.c object may include the generated skeletons.
+$(PROBE_SRC:%.c=$(BUILD)/%.o): $(PROBE_SKEL)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

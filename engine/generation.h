@@ -1,0 +1,33 @@
+/* generation — one complete, checked set of configuration, rules and
+ * targets: what the daemon runs, and what a reload builds aside and swaps
+ * in only when wholly valid (DESIGN §6.4). */
+#ifndef BPFALERT_GENERATION_H
+#define BPFALERT_GENERATION_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "alertdef.h"
+#include "config.h"
+#include "fields.h"
+#include "ruleset.h"
+#include "targets.h"
+
+struct generation {
+	struct config *config;
+	field_table *ft;
+	alert_list alerts;
+	target_set targets;
+	size_t **target_map;
+	ruleset *rules;
+};
+
+/* Loads config_path (NULL: the system file, else the embedded default)
+ * and the rule paths (none: the configuration's rules_dirs).  Every error
+ * and warning goes to `report`.  NULL if anything is wrong. */
+struct generation *generation_load(const char *config_path,
+				   const char *const *rule_paths, size_t npaths,
+				   FILE *report);
+void generation_free(struct generation **g);
+
+#endif
