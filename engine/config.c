@@ -11,6 +11,7 @@
 #include "jsonpos.h"
 #include "lcdoc.h"
 #include "targetcfg.h"
+#include "textfile.h"
 #include "xalloc.h"
 
 #ifndef BPFALERT_SYSCONFDIR
@@ -377,23 +378,11 @@ static void check_permissions(docsrc *src, const char *path, bool strict)
 
 static char *read_text(const char *path, size_t *len, diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	char *text = textfile_read(path, 16u << 20, len);
+	if (!text)
 		diag_report(d, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read: %s",
 			    strerror(errno));
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	do {
-		buf = xgrow(buf, &cap, n + 65536 + 1, 1);
-		r = fread(buf + n, 1, 65536, f);
-		n += r;
-	} while (r > 0 && n < (16u << 20));
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return text;
 }
 
 struct config *config_load(const char *path, diag *d)

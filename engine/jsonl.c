@@ -66,6 +66,16 @@ void jsonl_reader_set_follow(jsonl_reader *r, bool follow)
 	r->follow = follow;
 }
 
+void jsonl_reader_set_lineno(jsonl_reader *r, size_t lineno)
+{
+	r->lineno = lineno;
+}
+
+bool jsonl_reader_eof(const jsonl_reader *r)
+{
+	return r->eof;
+}
+
 const struct jsonl_counters *jsonl_counters(const jsonl_reader *r)
 {
 	return &r->c;

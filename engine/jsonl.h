@@ -45,6 +45,14 @@ void jsonl_reader_free(jsonl_reader **r);
  * Turning it off makes the next call treat the end as final. */
 void jsonl_reader_set_follow(jsonl_reader *r, bool follow);
 
+/* Numbers the lines that follow from lineno + 1 (a follower resuming in
+ * the middle of a file keeps reporting the file's own line numbers). */
+void jsonl_reader_set_lineno(jsonl_reader *r, size_t lineno);
+
+/* True once the end of input is final: reached outside follow mode, or a
+ * read error.  Tells a non-blocking stream's end from "nothing yet". */
+bool jsonl_reader_eof(const jsonl_reader *r);
+
 /* Returns 1 with the next acceptable line (without its newline or a "\r"
  * before it; NUL-terminated; valid until the next call; blank lines are
  * skipped silently), 0 at end of input (or, on a non-blocking descriptor

@@ -31,9 +31,8 @@ static bool find_include(const char *t, size_t len, size_t *at)
 	return false;
 }
 
-/* The settings as JSON; NULL (reported) if nested too deep. */
-static struct json_object *to_json(docsrc *src, const config_setting_t *s,
-				   int depth)
+static struct json_object *to_json(const config_setting_t *s, int depth,
+				   const config_setting_t **too_deep)
 {
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
@@ -49,8 +48,7 @@ static struct json_object *to_json(docsrc *src, const config_setting_t *s,
 		break;
 	}
 	if (depth >= MAX_NESTING) {
-		docsrc_report_at(src, DIAG_ERROR, config_setting_source_line(s), 0,
-				 "settings nested more than %d deep", MAX_NESTING);
+		*too_deep = s;
 		return NULL;
 	}
 	bool group = config_setting_type(s) == CONFIG_TYPE_GROUP;
@@ -58,7 +56,7 @@ static struct json_object *to_json(docsrc *src, const config_setting_t *s,
 				      : json_object_new_array();
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		struct json_object *v = to_json(src, e, depth + 1);
+		struct json_object *v = to_json(e, depth + 1, too_deep);
 		if (!v) {
 			json_object_put(o);
 			return NULL;
@@ -68,6 +66,15 @@ static struct json_object *to_json(docsrc *src, const config_setting_t *s,
 		else
 			json_object_array_add(o, v);
 	}
+	return o;
+}
+
+struct json_object *lcdoc_setting_json(const config_setting_t *s, int *line)
+{
+	const config_setting_t *too_deep = NULL;
+	struct json_object *o = to_json(s, 0, &too_deep);
+	if (!o && line)
+		*line = too_deep ? config_setting_source_line(too_deep) : 0;
 	return o;
 }
 
@@ -144,8 +151,13 @@ struct json_object *lcdoc_parse(docsrc *src, const char *what)
 	struct json_object *root = NULL;
 	if (!config_read_string(&cfg, copy))
 		report_libconfig(src, &cfg);
-	else
-		root = to_json(src, config_root_setting(&cfg), 0);
+	else {
+		int line;
+		root = lcdoc_setting_json(config_root_setting(&cfg), &line);
+		if (!root)
+			docsrc_report_at(src, DIAG_ERROR, line, 0,
+					 "settings nested more than %d deep", MAX_NESTING);
+	}
 	config_destroy(&cfg);
 	free(copy);
 	return root;

@@ -19,4 +19,9 @@ struct json_object;
  * ("rule file", "configuration file"). */
 struct json_object *lcdoc_parse(docsrc *src, const char *what);
 
+/* One setting (and everything under it) as JSON; NULL if nested more than
+ * 32 deep, with *line (if not NULL) the line of the setting too deep. */
+struct config_setting_t;
+struct json_object *lcdoc_setting_json(const struct config_setting_t *s, int *line);
+
 #endif

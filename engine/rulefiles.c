@@ -10,6 +10,7 @@
 #include "msgtext.h"
 #include "rules_native.h"
 #include "rules_parseable.h"
+#include "textfile.h"
 #include "xalloc.h"
 
 /* No rule file is this big; a larger one is a mistake (or /dev/zero). */
@@ -251,31 +252,12 @@ static void too_large(struct loader *L, const char *path)
 
 static char *read_text(struct loader *L, const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		report_errno(L, path, "cannot open");
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	do {
-		buf = xgrow(buf, &cap, n + 65536 + 1, 1);
-		r = fread(buf + n, 1, 65536, f);
-		n += r;
-	} while (r > 0 && n <= MAX_FILE_SIZE);
-	if (ferror(f))
-		report_errno(L, path, "cannot read");
-	else if (n > MAX_FILE_SIZE)
+	char *text = textfile_read(path, MAX_FILE_SIZE, len);
+	if (!text && errno == EFBIG)
 		too_large(L, path);
-	bool ok = !ferror(f) && n <= MAX_FILE_SIZE;
-	fclose(f);
-	if (!ok) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	else if (!text)
+		report_errno(L, path, "cannot read");
+	return text;
 }
 
 static void load_file(struct loader *L, const char *path)

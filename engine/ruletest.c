@@ -10,6 +10,7 @@
 #include <libconfig.h>
 
 #include "diag.h"
+#include "lcdoc.h"
 #include "dryrun.h"
 #include "fields.h"
 #include "jsonl.h"
@@ -393,38 +394,6 @@ static void load_rules_files(struct tfile *tf, diag *d)
 	free(paths);
 }
 
-/* A libconfig setting as JSON (targets are configured in JSON form). */
-static struct json_object *to_json(const config_setting_t *s)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_GROUP: {
-		struct json_object *o = json_object_new_object();
-		for (int i = 0; i < config_setting_length(s); i++) {
-			const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
-			json_object_object_add(o, config_setting_name(m), to_json(m));
-		}
-		return o;
-	}
-	case CONFIG_TYPE_ARRAY:
-	case CONFIG_TYPE_LIST: {
-		struct json_object *a = json_object_new_array();
-		for (int i = 0; i < config_setting_length(s); i++)
-			json_object_array_add(a, to_json(config_setting_get_elem(s, (unsigned)i)));
-		return a;
-	}
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return json_object_new_int64(config_setting_get_int64(s));
-	case CONFIG_TYPE_FLOAT:
-		return json_object_new_double(config_setting_get_float(s));
-	case CONFIG_TYPE_BOOL:
-		return json_object_new_boolean(config_setting_get_bool(s));
-	case CONFIG_TYPE_STRING:
-		return json_object_new_string(config_setting_get_string(s));
-	}
-	return NULL;
-}
-
 static void load_targets(struct tfile *tf)
 {
 	const config_setting_t *root = config_root_setting(&tf->cfg);
@@ -439,8 +408,10 @@ static void load_targets(struct tfile *tf)
 	}
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *t = config_setting_get_elem(s, (unsigned)i);
-		struct json_object *cfg = to_json(t);
-		if (target_set_add_named(&tf->targets, config_setting_name(t), cfg,
+		struct json_object *cfg = lcdoc_setting_json(t, NULL);
+		if (!cfg)
+			ferr(tf, t, "target nested too deep");
+		else if (target_set_add_named(&tf->targets, config_setting_name(t), cfg,
 					 err, sizeof(err)) < 0)
 			ferr(tf, t, "%s", err);
 		json_object_put(cfg);

@@ -11,6 +11,7 @@
 #include "event.h"
 #include "fields.h"
 #include "testutil.h"
+#include "textfile.h"
 #include "xalloc.h"
 
 static const char *env_path(const char *var, const char *fallback,
@@ -42,21 +43,11 @@ const char *bpfalert_bin(void)
 
 char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	do {
-		buf = xgrow(buf, &cap, n + 65536 + 1, 1);
-		r = fread(buf + n, 1, 65536, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
+	size_t n;
+	char *text = textfile_read(path, (size_t)4 << 30, &n);
+	if (text && len)
 		*len = n;
-	return buf;
+	return text;
 }
 
 char *run_capture(const char *cmd, int *status)
