@@ -108,7 +108,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BU
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC))
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
+	$(if $(V),,@echo "  FUZZ    $@")
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 	@for f in $^; do n=$$(basename $$f); \
@@ -163,3 +164,5 @@ clean:
 $(PROBE_SRC:%.c=$(BUILD)/%.o): $(PROBE_SKEL)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+-include packaging.mk

@@ -18,7 +18,7 @@ void cli_usage(FILE *out)
 	      "  bpfalert check  [-c FILE] [-r DIR|FILE]...\n"
 	      "  bpfalert replay [--dry-run] [-c FILE] [-r DIR|FILE]... [-i FILE|-] [-o text|json] [--matches]\n"
 	      "  bpfalert test   FILE...\n"
-	      "  bpfalert events [-o compact|json] [-i FILE|-]\n"
+	      "  bpfalert events [-o compact|json] [-i FILE|-] [-r DIR|FILE]...\n"
 	      "  bpfalert rules  [--dump-bytecode] [-r DIR|FILE]...\n"
 	      "  bpfalert --version | --help\n"
 	      "\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_events.h"
 
 struct command {
 	const char *name;
@@ -16,6 +17,7 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules },
 	{ "replay", cmd_replay },
 	{ "test", cmd_test },
+	{ "events", cmd_events },
 	{ NULL, NULL },
 };
 
