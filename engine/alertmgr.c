@@ -46,8 +46,11 @@ struct instance {
 	unsigned first_count;
 	struct tsched *t;         /* one per target of the alert */
 
-	/* The latest matching event, kept while firing. */
-	char *message, *event_json, *kind, *source;
+	/* The latest matching event, kept while firing.  The parsed document
+	 * is held by reference (matches of one event share it) and turned into
+	 * text only when a notification carries it: most matches never do. */
+	char *message, *kind, *source;
+	struct json_object *event_root;
 
 	int64_t due;              /* earliest deadline, NO_DEADLINE if none */
 	unsigned long long due_seq; /* tie-break: order deadlines were set */
@@ -291,7 +294,7 @@ static void instance_free(struct instance *in)
 	free(in->ring);
 	free(in->t);
 	free(in->message);
-	free(in->event_json);
+	json_object_put(in->event_root);
 	free(in->kind);
 	free(in->source);
 	free(in);
@@ -360,6 +363,15 @@ static void split_values(const struct instance *in, size_t n, char ***out)
 	}
 }
 
+static char *event_text(struct json_object *root)
+{
+	if (!root)
+		return NULL;
+	const char *s = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s && strlen(s) <= EVENT_TEXT_MAX ? xstrdup(s) : NULL;
+}
+
 static char *dup0(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
@@ -396,7 +408,7 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 	n->ends_at_ms = kind == NOTIFY_KIND_RESOLVED ? at : 0;
 	n->node = dup0(am->cfg.node_name);
 	n->source = dup0(in->source);
-	n->event_json = dup0(in->event_json);
+	n->event_json = event_text(in->event_root);
 	n->target = xstrdup(td->name);
 
 	in->t[j].sent++;
@@ -408,14 +420,6 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 		notification_free(&n);
 }
 
-static char *event_text(const event *ev)
-{
-	if (!ev || !ev->root)
-		return NULL;
-	const char *s = json_object_to_json_string_ext(
-		ev->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return s && strlen(s) <= EVENT_TEXT_MAX ? xstrdup(s) : NULL;
-}
 
 static void replace(char **dst, const char *src, size_t len)
 {
@@ -432,8 +436,10 @@ static void note_latest(alertmgr *am, struct instance *in, const event *ev,
 	const alert_def *d = def_of(am, in->alert);
 	free(in->message);
 	in->message = render_message(d->message, ev, am->cfg.fields);
-	free(in->event_json);
-	in->event_json = event_text(ev);
+	if (!ev || in->event_root != ev->root) {
+		json_object_put(in->event_root);
+		in->event_root = ev && ev->root ? json_object_get(ev->root) : NULL;
+	}
 	replace(&in->kind, ev ? ev->kind : NULL, ev && ev->kind ? ev->kind_len : 0);
 	replace(&in->source, source, source ? strlen(source) : 0);
 }

@@ -7,10 +7,12 @@
  * spool_append returns it survives a crash of the process.  Surviving a
  * crash of the machine takes a flush to disk, which costs milliseconds: an
  * fsync per record would cap a burst of alerts at ~100/s on a plain disk and
- * stall the event loop, so flushes are grouped — spool_sync flushes every
- * record written since the last one in one syncfs(2), and the dispatcher
- * calls it once per loop round.  A power cut can thus cost the records of
- * the last round; a record left truncated by one is set aside as corrupt.
+ * stall the event loop, so flushes are grouped and moved off the loop —
+ * spool_sync asks a flusher thread for one syncfs(2) covering every record
+ * written since the last request (the dispatcher asks once per loop round)
+ * and returns at once, with the error of an earlier flush if one failed.
+ * A power cut can thus cost the records written since the last flush; a
+ * record left truncated by one is set aside as corrupt.
  *
  * A record that does not parse is moved aside to NAME.bad; a record whose
  * target no longer exists is moved to DIR/orphaned/ (both kept for the

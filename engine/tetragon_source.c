@@ -255,7 +255,11 @@ static int write_position(const tetragon_source *s, uint64_t off, size_t line)
 		fprintf(f, "%llu %llu %llu %zu %s\n", (unsigned long long)s->dev,
 			(unsigned long long)s->ino, (unsigned long long)off, line,
 			s->path);
-		bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+		/* No fsync: the rename makes the file whole after a crash of the
+		 * process, and a flush here would stall the loop every second.
+		 * After a power cut an older position only means some lines
+		 * are evaluated again (at-least-once). */
+		bool ok = fflush(f) == 0;
 		if (fclose(f) == 0 && ok && rename(tmp, s->pos_path) == 0)
 			rc = 0;
 	}

@@ -73,6 +73,9 @@ while [ $i -lt $REPS ]; do echo "$B/events.jsonl" >> "$B/list"; i=$((i + 1)); do
 xargs cat < "$B/list" | "$B/rusage" "$B/r1000.rusage" "$BIN" replay --matches -r "$B/r1000.rules" -i - > /dev/null
 echo "$(( REPS * N )) events, 1000 rules: $(cat "$B/r1000.rusage") (target maxrss <= 20480 KiB)"
 
+echo "== daemon: following a file (bpfalert run)"
+"$B/daemon_bench" "$BIN" "$B/r100.rules" "$B/events.jsonl"
+
 echo "== alert manager: cost per match"
 "$B/alertmgr_bench"
 

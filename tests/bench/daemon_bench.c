@@ -1,0 +1,284 @@
+/* daemon_bench — `bpfalert run` end to end, following a Tetragon file.
+ *
+ *   daemon_bench BPFALERT RULES100 EVENTS
+ *
+ * 1. Latency: 1,000 matching lines appended one at a time (2 ms apart);
+ *    for each, the time from the write to the webhook request arriving at a
+ *    local receiver (a thread in this program).  Prints p50/p99/max.
+ * 2. Throughput: EVENTS appended at once with the 100-rule set loaded; the
+ *    rate at which the daemon consumes them (from its own metrics) and its
+ *    CPU time, as CPU per 10,000 events/s. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N_LAT 1000
+
+static int64_t arrived_ns[N_LAT + 1];
+static atomic_int narrived;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Records the arrival of "seq N" found in each request body. */
+static void handle(int fd)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	char buf[65536];
+	size_t len = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		buf[len] = '\0';
+		char *end;
+		while ((end = strstr(buf, "\r\n\r\n"))) {
+			size_t head = (size_t)(end - buf) + 4, body = 0;
+			char *cl = strcasestr(buf, "content-length:");
+			if (cl && cl < end)
+				body = strtoul(cl + 15, NULL, 10);
+			if (len < head + body)
+				break;
+			char *seq = strstr(end, "seq ");
+			if (seq) {
+				long n = strtol(seq + 4, NULL, 10);
+				if (n > 0 && n <= N_LAT && !arrived_ns[n]) {
+					arrived_ns[n] = now_ns();
+					atomic_fetch_add(&narrived, 1);
+				}
+			}
+			if (write(fd, ok, sizeof(ok) - 1) < 0)
+				return;
+			memmove(buf, buf + head + body, len - head - body);
+			len -= head + body;
+			buf[len] = '\0';
+		}
+	}
+}
+
+static void *receiver(void *arg)
+{
+	int lfd = *(int *)arg;
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		handle(fd);
+		close(fd);
+	}
+}
+
+static int listen_any(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	listen(fd, 64);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static char dir[] = "/tmp/daemon-bench-XXXXXX";
+
+static pid_t start_daemon(const char *bin, const char *conf, const char *rules)
+{
+	char sock[256];
+	snprintf(sock, sizeof(sock), "%s/notify", dir);
+	int nfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	bind(nfd, (struct sockaddr *)&sa, sizeof(sa));
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", sock, 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		execl(bin, "bpfalert", "run", "-f", "-c", conf, "-r", rules, NULL);
+		_exit(127);
+	}
+	struct pollfd p = { .fd = nfd, .events = POLLIN };
+	char buf[128];
+	while (poll(&p, 1, 30000) == 1 && recv(nfd, buf, sizeof(buf), 0) > 0)
+		if (!strncmp(buf, "READY=1", 7))
+			break;
+	close(nfd);
+	return pid;
+}
+
+static void stop_daemon(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void latency(const char *bin, int port)
+{
+	char conf[512], rules[512], log[512], text[2048];
+	snprintf(log, sizeof(log), "%s/lat.log", dir);
+	snprintf(conf, sizeof(conf), "%s/lat.conf", dir);
+	snprintf(rules, sizeof(rules), "%s/lat.rules", dir);
+	FILE *f = fopen(conf, "w");
+	fprintf(f, "state_dir = \"%s/state\";\nmetrics: { listen = \"\"; };\n"
+		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
+		   "targets: { hook: { type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; send_resolved = false;\n"
+		   "  repeat = { interval = \"1h\"; times = 1; }; }; };\n", dir, log, port);
+	fclose(f);
+	f = fopen(rules, "w");
+	fputs("alerts = ( { name = \"lat\"; message = \"seq {process_exec_process_pid}\";\n"
+	      "  rule = \"process_exec_process_arguments =% \\\"/etc/passwd\\\"\";\n"
+	      "  group_by = [ \"process_exec_process_pid\" ]; targets = [ \"hook\" ]; } );\n", f);
+	fclose(f);
+	chmod(conf, 0600);
+	chmod(rules, 0600);
+	close(open(log, O_CREAT | O_WRONLY, 0600));
+	pid_t pid = start_daemon(bin, conf, rules);
+	int fd = open(log, O_WRONLY | O_APPEND);
+	int64_t sent[N_LAT + 1];
+	for (int i = 1; i <= N_LAT; i++) {
+		int n = snprintf(text, sizeof(text),
+			"{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/cat\",\"arguments\":\"/etc/passwd\","
+			"\"pid\":%d,\"uid\":0,\"tid\":%d}},\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}\n", i, i);
+		sent[i] = now_ns();
+		if (write(fd, text, (size_t)n) != n)
+			break;
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+	for (int w = 0; w < 300 && atomic_load(&narrived) < N_LAT; w++)
+		usleep(100000);
+	stop_daemon(pid);
+	int64_t lat[N_LAT];
+	int n = 0;
+	for (int i = 1; i <= N_LAT; i++)
+		if (arrived_ns[i])
+			lat[n++] = arrived_ns[i] - sent[i];
+	qsort(lat, (size_t)n, sizeof(lat[0]), cmp64);
+	if (n == 0) {
+		puts("latency: no webhook request arrived");
+		return;
+	}
+	printf("latency line->webhook over %d events: p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 <= 10 ms)\n",
+	       n, lat[n / 2] / 1e6, lat[(n * 99) / 100] / 1e6, lat[n - 1] / 1e6);
+}
+
+static double cpu_seconds(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	char *p = strrchr(buf, ')');
+	unsigned long ut = 0, st = 0;
+	sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double events_seen(int mport)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "curl -s http://127.0.0.1:%d/metrics | "
+		 "awk '/^bpfalert_events_total/ { s += $2 } END { print s + 0 }'", mport);
+	FILE *p = popen(cmd, "r");
+	double v = 0;
+	if (p && fscanf(p, "%lf", &v) != 1)
+		v = 0;
+	if (p)
+		pclose(p);
+	return v;
+}
+
+static void throughput(const char *bin, const char *rules100, const char *events)
+{
+	int mport;
+	close(listen_any(&mport));
+	char conf[512], log[512];
+	snprintf(log, sizeof(log), "%s/tp.log", dir);
+	snprintf(conf, sizeof(conf), "%s/tp.conf", dir);
+	FILE *f = fopen(conf, "w");
+	fprintf(f, "state_dir = \"%s/state2\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
+		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
+		   "targets: { t: { type = \"file\"; path = \"%s/tp.alerts\"; }; };\n", dir, mport, log, dir);
+	fclose(f);
+	chmod(conf, 0600);
+	close(open(log, O_CREAT | O_WRONLY, 0600));
+	pid_t pid = start_daemon(bin, conf, rules100);
+	FILE *in = fopen(events, "r");
+	int out = open(log, O_WRONLY | O_APPEND);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	double total = 0;
+	double cpu0 = cpu_seconds(pid);
+	int64_t t0 = now_ns();
+	while ((len = getline(&line, &cap, in)) > 0) {
+		if (write(out, line, (size_t)len) != len)
+			break;
+		total++;
+	}
+	close(out);
+	fclose(in);
+	free(line);
+	double seen = 0;
+	while ((seen = events_seen(mport)) < total && now_ns() - t0 < 300000000000LL)
+		usleep(20000);
+	double wall = (double)(now_ns() - t0) / 1e9;
+	double cpu = cpu_seconds(pid) - cpu0;
+	stop_daemon(pid);
+	printf("follow throughput, 100 rules: %.0f events in %.2f s = %.0f events/s; daemon CPU %.2f s "
+	       "= %.0f%% of a core per 10,000 events/s\n",
+	       seen, wall, seen / wall, cpu, 100.0 * cpu / seen * 10000.0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fputs("usage: daemon_bench BPFALERT RULES100 EVENTS\n", stderr);
+		return 2;
+	}
+	if (!mkdtemp(dir))
+		return 1;
+	int port;
+	int lfd = listen_any(&port);
+	pthread_t th;
+	pthread_create(&th, NULL, receiver, &lfd);
+	latency(argv[1], port);
+	throughput(argv[1], argv[2], argv[3]);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return 0;
+}
