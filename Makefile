@@ -5,7 +5,7 @@
 #   make test-sanitize   the same tests under AddressSanitizer + UBSan
 #   make fuzz            libFuzzer harnesses, FUZZ_TIME seconds each
 #   make bench           benchmarks; print figures, assert none
-#   make test-all        deps + test + test-sanitize + fuzz (what CI runs)
+#   make test-all        deps + test + test-sanitize + fuzz + package tests (what CI runs)
 #   make install         honours DESTDIR, PREFIX, SYSCONFDIR
 #   make deps            install missing Debian build/test packages (as root)
 #   make run             deps, build, and run bpfalert's main job
@@ -32,6 +32,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -MMD -MP \
            -DBPFALERT_VERSION='"$(VERSION)"' \
            -DBPFALERT_SYSCONFDIR='"$(SYSCONFDIR)"' \
            -DBPFALERT_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
+           -DBPFALERT_HAVE_PROBES=$(if $(wildcard probes/bpf_source.c),1,0) \
            $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
@@ -105,6 +106,8 @@ test-sanitize:
 # libFuzzer needs clang.
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BUILD)/probes \
               -fsanitize=fuzzer,address,undefined \
+              -DBPFALERT_VERSION='"$(VERSION)"' \
+              -DBPFALERT_HAVE_PROBES=$(if $(wildcard probes/bpf_source.c),1,0) \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC))
 	@mkdir -p $(dir $@)
@@ -148,8 +151,9 @@ test-all: deps
 	$(MAKE) test
 	$(MAKE) test-sanitize
 	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TIME)
+	bash scripts/package-tests
 
-install: $(BIN)
+install: $(BIN) $(if $(wildcard packaging.mk),install-extra)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bpfalert
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/bpfalert/rules.d
 	for f in rules/*.rules rules/*.json; do [ -e "$$f" ] && \
@@ -163,6 +167,6 @@ clean:
 # Every probes/*.c object may include the generated skeletons.
 $(PROBE_SRC:%.c=$(BUILD)/%.o): $(PROBE_SKEL)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 -include packaging.mk

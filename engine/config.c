@@ -410,11 +410,32 @@ struct config *config_load(const char *path, diag *d)
 	return c;
 }
 
+/* node_name = "" means this node: $NODE_NAME (a DaemonSet sets it from
+ * spec.nodeName, since a pod's host name is the pod's), else the host name. */
+static void resolve_node_name(struct config *c)
+{
+	if (!c || *c->node_name)
+		return;
+	const char *env = getenv("NODE_NAME");
+	char host[256] = "";
+	if (!env || !*env) {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			host[0] = '\0';
+		env = host;
+	}
+	free(c->node_name);
+	c->node_name = xstrdup(env);
+}
+
 struct config *config_for_command(const char *path, diag *d)
 {
+	struct config *c;
 	if (path)
-		return config_load(path, d);
-	if (access(SYSTEM_CONFIG, F_OK) == 0)
-		return config_load(SYSTEM_CONFIG, d);
-	return config_default();
+		c = config_load(path, d);
+	else if (access(SYSTEM_CONFIG, F_OK) == 0)
+		c = config_load(SYSTEM_CONFIG, d);
+	else
+		c = config_default();
+	resolve_node_name(c);
+	return c;
 }

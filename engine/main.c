@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "daemon.h"
 #include "cmd_events.h"
 
 struct command {
@@ -13,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run },
 	{ "check", cmd_check },
 	{ "rules", cmd_rules },
 	{ "replay", cmd_replay },

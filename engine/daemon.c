@@ -1,0 +1,465 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "alertmgr.h"
+#include "bpf_source.h"
+#include "config.h"
+#include "daemon_stats.h"
+#include "dispatch.h"
+#include "flatten.h"
+#include "generation.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "sdnotify.h"
+#include "tetragon_source.h"
+#include "xalloc.h"
+
+/* How long SIGTERM waits for pending notifications before leaving them in
+ * the spool for the next start. */
+#define STOP_DRAIN_MS 5000
+
+struct daemon {
+	const struct cli_options *opt;
+	loop *loop;
+	struct generation *gen;
+	flattener *fl;
+	event *ev;
+	alertmgr *am;
+	dispatcher *disp;
+	tetragon_source *tetragon;
+	bpf_source *bpf;
+	metrics_server *metrics;
+	loop_timer *due_timer;
+	int64_t armed_due;
+	int sigfd;
+	bool stopping;
+	struct daemon_stats stats;
+	/* the event being evaluated */
+	const char *origin;
+	int64_t now_ms;
+};
+
+/* ---- events through the rules ---- */
+
+static void on_verdict(void *ctx, size_t alert, bool matched)
+{
+	struct daemon *dm = ctx;
+	if (matched)
+		alertmgr_match(dm->am, alert, dm->ev, dm->origin, dm->now_ms);
+	else
+		alertmgr_no_match(dm->am, alert, dm->ev, dm->now_ms);
+}
+
+static void on_due(void *ctx);
+
+/* Keeps one loop timer at the alert manager's next deadline. */
+static void arm_due_timer(struct daemon *dm)
+{
+	int64_t due = alertmgr_next_due(dm->am);
+	if (dm->due_timer && due == dm->armed_due)
+		return;
+	if (dm->due_timer)
+		loop_timer_cancel(dm->loop, dm->due_timer);
+	dm->due_timer = NULL;
+	dm->armed_due = due;
+	if (due == INT64_MAX)
+		return;
+	int64_t delay = due - loop_wall_ms();
+	dm->due_timer = loop_timer_at(dm->loop, loop_now() + (delay > 0 ? delay : 0),
+				      on_due, dm);
+}
+
+static void on_due(void *ctx)
+{
+	struct daemon *dm = ctx;
+	dm->due_timer = NULL;
+	alertmgr_advance(dm->am, loop_wall_ms());
+	arm_due_timer(dm);
+}
+
+static void evaluate(struct daemon *dm, const char *origin)
+{
+	dm->origin = origin;
+	dm->now_ms = loop_wall_ms();
+	daemon_stats_count_event(&dm->stats, origin, dm->ev->kind, dm->ev->kind_len);
+	alertmgr_advance(dm->am, dm->now_ms);
+	ruleset_eval(dm->gen->rules, dm->ev, on_verdict, dm);
+	arm_due_timer(dm);
+}
+
+static void sink_line(void *ctx, const char *text, size_t len, const char *where,
+		      size_t lineno, const char *origin)
+{
+	static struct log_ratelimit rl;
+	struct daemon *dm = ctx;
+	char err[256];
+	enum flatten_status st = flattener_parse(dm->fl, text, len, dm->ev, err,
+						 sizeof(err));
+	if (st != FLATTEN_OK) {
+		daemon_stats_count_bad(&dm->stats, origin, st == FLATTEN_NOT_OBJECT
+				       ? JSONL_BAD_NOT_OBJECT : JSONL_BAD_JSON);
+		log_ratelimited(&rl, LOG_LEVEL_WARN, "%s:%zu: %s; line skipped",
+				where, lineno, err);
+		return;
+	}
+	dm->ev->line = lineno;
+	evaluate(dm, origin);
+}
+
+static void sink_object(void *ctx, struct json_object *root, const char *origin)
+{
+	struct daemon *dm = ctx;
+	if (flattener_fill(dm->fl, root, dm->ev) != FLATTEN_OK) {
+		daemon_stats_count_bad(&dm->stats, origin, JSONL_BAD_NOT_OBJECT);
+		return;
+	}
+	evaluate(dm, origin);
+}
+
+static void sink_bad(void *ctx, int kind, const char *origin)
+{
+	struct daemon *dm = ctx;
+	daemon_stats_count_bad(&dm->stats, origin, kind);
+}
+
+static void emit(void *ctx, notification *n)
+{
+	struct daemon *dm = ctx;
+	dispatcher_submit(dm->disp, n);
+}
+
+/* ---- building the parts ---- */
+
+static alertmgr *new_alertmgr(struct daemon *dm, struct generation *g)
+{
+	struct alertmgr_config ac = {
+		.alerts = &g->alerts, .targets = &g->targets,
+		.target_map = g->target_map, .fields = g->ft,
+		.node_name = g->config->node_name, .emit = emit, .emit_ctx = dm,
+	};
+	return alertmgr_new(&ac);
+}
+
+static dispatcher *new_dispatcher(struct daemon *dm, struct generation *g)
+{
+	char err[512];
+	struct dispatch_config dc = {
+		.loop = dm->loop, .targets = &g->targets,
+		.state_dir = g->config->state_dir, .node_name = g->config->node_name,
+		.queue_max = g->config->queue_max,
+	};
+	dispatcher *d = dispatcher_new(&dc, err, sizeof(err));
+	if (!d)
+		log_error("%s", err);
+	return d;
+}
+
+static const struct source_sink *daemon_sink(struct daemon *dm)
+{
+	static struct source_sink sink = { sink_line, sink_object, sink_bad, NULL };
+	sink.ctx = dm;
+	return &sink;
+}
+
+static int start_tetragon(struct daemon *dm)
+{
+	const struct config *c = dm->gen->config;
+	if (!c->tetragon.enabled)
+		return 0;
+	char err[512];
+	struct tetragon_source_config tc = {
+		.path = c->tetragon.path, .follow = c->tetragon.follow,
+		.state_dir = c->state_dir,
+	};
+	dm->tetragon = tetragon_source_new(dm->loop, &tc, daemon_sink(dm), err, sizeof(err));
+	if (!dm->tetragon) {
+		log_error("tetragon source: %s", err);
+		return -1;
+	}
+	log_info("following Tetragon events in %s", c->tetragon.path);
+	return 0;
+}
+
+#if BPFALERT_HAVE_PROBES
+static void log_hooks(const bpf_source *b)
+{
+	const char *const *names, *const *hooks;
+	size_t n = bpf_source_hooks(b, &names, &hooks);
+	for (size_t i = 0; i < n; i++)
+		log_info("probe %s: %s", names[i], hooks[i]);
+}
+#endif
+
+#if BPFALERT_HAVE_PROBES
+static int start_bpf(struct daemon *dm)
+{
+	const struct config *c = dm->gen->config;
+	if (!c->bpf.enabled)
+		return 0;
+	char err[512];
+	struct bpf_source_config bc = {
+		.exec = c->probes.exec, .exit = c->probes.exit, .fork = c->probes.fork,
+		.connect = c->probes.connect,
+		.watch = (const char *const *)c->probes.watch, .nwatch = c->probes.nwatch,
+		.ring_buffer_mb = c->bpf.ring_buffer_mb, .proc_root = c->probes.proc_root,
+		.cgroup_root = c->probes.cgroup_root, .pods_root = c->probes.pods_root,
+		.node_name = c->node_name,
+	};
+	dm->bpf = bpf_source_new(dm->loop, &bc, daemon_sink(dm), err, sizeof(err));
+	if (!dm->bpf) {
+		log_error("kernel probes: %s", err);
+		return -1;
+	}
+	log_hooks(dm->bpf);
+	return 0;
+}
+#else
+static int start_bpf(struct daemon *dm)
+{
+	if (!dm->gen->config->bpf.enabled)
+		return 0;
+	log_error("kernel probes: this bpfalert was built without them; set "
+		  "sources.bpf.enabled = false or build on a system with clang, "
+		  "bpftool and libbpf");
+	return -1;
+}
+#endif
+
+static int start_metrics(struct daemon *dm)
+{
+	const char *listen = dm->gen->config->metrics_listen;
+	if (!*listen)
+		return 0;
+	char err[512];
+	dm->metrics = metrics_server_new(dm->loop, listen, daemon_stats_render, &dm->stats,
+					 err, sizeof(err));
+	if (!dm->metrics) {
+		log_error("metrics endpoint %s: %s", listen, err);
+		return -1;
+	}
+	log_info("metrics on http://%s/metrics", listen);
+	return 0;
+}
+
+/* ---- signals ---- */
+
+static void reload(struct daemon *dm);
+
+static void stop(struct daemon *dm)
+{
+	if (dm->stopping)
+		return;
+	dm->stopping = true;
+	sd_notify_state("STOPPING=1");
+	log_info("stopping");
+	loop_stop(dm->loop);
+}
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	(void)events;
+	struct daemon *dm = ctx;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP: reload(dm); break;
+		case SIGUSR1:
+			log_info("SIGUSR1: reopening file targets");
+			dispatcher_reopen(dm->disp);
+			break;
+		default: stop(dm); break;
+		}
+	}
+}
+
+static void daemon_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+/* Blocked before anything starts a thread, so only the signalfd sees them. */
+static void block_signals(void)
+{
+	sigset_t set;
+	daemon_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static int watch_signals(struct daemon *dm)
+{
+	sigset_t set;
+	daemon_signals(&set);
+	dm->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (dm->sigfd < 0)
+		return -errno;
+	return loop_watch(dm->loop, dm->sigfd, EPOLLIN, on_signal, dm);
+}
+
+/* ---- reload (DESIGN §6.4) ---- */
+
+/* Each line of a report becomes a log line at `level`. */
+static void log_report(enum log_level level, char *text)
+{
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		log_msg(level, "%s", line);
+}
+
+static struct generation *load_generation(const struct cli_options *opt,
+					  bool *ok)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *rep = open_memstream(&buf, &len);
+	struct generation *g = generation_load(opt->config, opt->rule_paths,
+					       opt->nrule_paths, rep);
+	fclose(rep);
+	if (len)
+		log_report(g ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR, buf);
+	free(buf);
+	*ok = g != NULL;
+	return g;
+}
+
+static void swap_generation(struct daemon *dm, struct generation *g)
+{
+	alertmgr *am = new_alertmgr(dm, g);
+	alertmgr_adopt(am, dm->am);
+	alertmgr_free(&dm->am);
+	dm->am = am;
+	flattener_free(&dm->fl);
+	dm->fl = flattener_new(g->ft);
+	/* In-flight deliveries stay in the spool; the new dispatcher resends
+	 * them (at-least-once). */
+	dispatcher_free(&dm->disp);
+	dm->disp = new_dispatcher(dm, g);
+	generation_free(&dm->gen);
+	dm->gen = g;
+	daemon_stats_set_generation(&dm->stats, g, dm->am, dm->disp);
+	if (dm->due_timer)
+		loop_timer_cancel(dm->loop, dm->due_timer);
+	dm->due_timer = NULL;
+	arm_due_timer(dm);
+}
+
+static void reload(struct daemon *dm)
+{
+	sd_notify_state("RELOADING=1");
+	log_info("SIGHUP: reloading configuration and rules");
+	bool ok;
+	struct generation *g = load_generation(dm->opt, &ok);
+	if (!ok) {
+		dm->stats.reload_failures++;
+		log_error("reload failed; the running rules stay in force");
+		sd_notify_state("READY=1");
+		return;
+	}
+	swap_generation(dm, g);
+	if (!dm->disp) {
+		log_error("reload: targets could not start; stopping");
+		stop(dm);
+		return;
+	}
+	dm->stats.reload_successes++;
+	log_info("reloaded: %zu alerts, %zu targets", g->alerts.n, g->targets.n);
+	sd_notify_state("READY=1");
+}
+
+/* ---- life ---- */
+
+static int start(struct daemon *dm)
+{
+	bool ok;
+	dm->gen = load_generation(dm->opt, &ok);
+	if (!dm->gen)
+		return EXIT_RULES;
+	log_set_level((enum log_level)log_level_parse(dm->gen->config->log_level));
+	dm->loop = loop_new();
+	dm->ev = event_new();
+	dm->fl = flattener_new(dm->gen->ft);
+	dm->am = new_alertmgr(dm, dm->gen);
+	dm->disp = new_dispatcher(dm, dm->gen);
+	daemon_stats_init(&dm->stats, dm->gen, dm->am, dm->disp);
+	if (!dm->disp || watch_signals(dm) < 0 || start_metrics(dm) < 0 ||
+	    start_tetragon(dm) < 0 || start_bpf(dm) < 0)
+		return EXIT_RUNTIME;
+	daemon_stats_set_sources(&dm->stats, dm->tetragon, dm->bpf);
+	if (!dm->tetragon && !dm->bpf)
+		log_warn("no event source is enabled (sources.bpf, sources.tetragon)");
+	log_info("bpfalert %s running: %zu alerts, %zu targets", BPFALERT_VERSION,
+		 dm->gen->alerts.n, dm->gen->targets.n);
+	sd_notify_state("READY=1");
+	return EXIT_OK;
+}
+
+/* A source that reads a stream to its end (stdin) ends the run once done. */
+static bool inputs_finished(const struct daemon *dm)
+{
+	return dm->tetragon && !dm->bpf && tetragon_source_done(dm->tetragon);
+}
+
+static void drain(struct daemon *dm)
+{
+	int64_t deadline = loop_now() + STOP_DRAIN_MS;
+	alertmgr_advance(dm->am, loop_wall_ms());
+	while (dm->disp && !dispatcher_idle(dm->disp) && loop_now() < deadline)
+		loop_run_once(dm->loop, 100);
+	if (dm->disp && !dispatcher_idle(dm->disp))
+		log_warn("%zu notifications left in the spool for the next start",
+			 dispatcher_spool_size(dm->disp));
+}
+
+static void shutdown_daemon(struct daemon *dm)
+{
+	if (dm->tetragon)
+		tetragon_source_save(dm->tetragon);
+	tetragon_source_free(&dm->tetragon);
+#if BPFALERT_HAVE_PROBES
+	bpf_source_free(&dm->bpf);
+#endif
+	if (dm->loop)
+		drain(dm);
+	metrics_server_free(&dm->metrics);
+	dispatcher_free(&dm->disp);
+	alertmgr_free(&dm->am);
+	flattener_free(&dm->fl);
+	event_free(&dm->ev);
+	if (dm->sigfd > 0)
+		close(dm->sigfd);
+	daemon_stats_fini(&dm->stats);
+	generation_free(&dm->gen);
+	loop_free(&dm->loop);
+}
+
+int cmd_run(const struct cli_options *opt)
+{
+	if (opt->nargs) {
+		fprintf(stderr, "bpfalert run: unexpected argument '%s'\n", opt->args[0]);
+		return EXIT_USAGE;
+	}
+	struct daemon dm = { .opt = opt, .sigfd = -1 };
+	block_signals();
+	int rc = start(&dm);
+	while (rc == EXIT_OK && !dm.stopping && !loop_stopped(dm.loop)) {
+		loop_run_once(dm.loop, 1000);
+		if (inputs_finished(&dm)) {
+			log_info("input finished");
+			stop(&dm);
+		}
+	}
+	shutdown_daemon(&dm);
+	return rc;
+}
