@@ -20,7 +20,7 @@ DESTDIR    ?=
 BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libpcre2-8 json-c libconfig libcurl libmicrohttpd
+PKGS    := libpcre2-8 json-c libconfig libcurl libmicrohttpd libbpf libelf
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -164,8 +164,32 @@ clean:
 	rm -rf build build-san bpfalert
 
 # ---- probes: kernel side ----
-# Every probes/*.c object may include the generated skeletons.
+# probes/*.bpf.c are compiled for ARCH (x86_64 or arm64, the directories
+# of probes/vmlinux/) against that architecture's committed vmlinux.h;
+# `make ARCH=arm64` cross-builds them.  Skeletons come from bpftool.
+ARCH            ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
+BPF_TARGET_ARCH := $(patsubst x86_64,x86,$(ARCH))
+BPF_CLANG       ?= clang
+BPFTOOL         ?= bpftool
+BPF_CFLAGS      := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
+                   -Iprobes/vmlinux/$(ARCH) -Iprobes -Wall -Werror
+PROBE_BPF_OBJ   := $(PROBE_BPF:probes/%.bpf.c=$(BUILD)/probes/%.bpf.o)
+
+$(BUILD)/probes/%.bpf.o: probes/%.bpf.c probes/vmlinux/$(ARCH)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo '  BPF     $<')
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/probes/%.skel.h: $(BUILD)/probes/%.bpf.o
+	$(if $(V),,@echo '  SKEL    $@')
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+.SECONDARY: $(PROBE_BPF_OBJ)
+
+# Every probes/*.c object may include the generated skeletons; the fuzz
+# harnesses compile probes/*.c directly.
 $(PROBE_SRC:%.c=$(BUILD)/%.o): $(PROBE_SKEL)
+$(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%): | $(PROBE_SKEL)
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 

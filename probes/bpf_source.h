@@ -26,8 +26,20 @@ struct bpf_source_config {
 	const char *proc_root;        /* "/proc" */
 	const char *cgroup_root;      /* "/sys/fs/cgroup" */
 	const char *pods_root;        /* "/var/log/pods" */
-	const char *node_name;
+	const char *node_name;        /* NULL or "": the host name */
+	unsigned avoid;               /* BPF_SOURCE_AVOID_*: hooks not to use */
 };
+
+/* Hook kinds a caller may rule out (tests exercise the fallbacks with
+ * them; an operator may work around a broken hook).  NO_PROBING tries the
+ * preferred hooks without probing first, so that the fallback after a
+ * failed load or attach is taken. */
+#define BPF_SOURCE_AVOID_FENTRY 0x1
+#define BPF_SOURCE_AVOID_KPROBE 0x2
+#define BPF_SOURCE_AVOID_TP_BTF 0x4
+#define BPF_SOURCE_NO_PROBING   0x8
+/* The perf buffer even where the ring buffer exists (tests only). */
+#define BPF_SOURCE_AVOID_RINGBUF 0x10
 
 /* NULL with a one-line reason in err (e.g. "no BTF at /sys/kernel/btf/vmlinux",
  * "missing CAP_BPF: run as root"). */
@@ -41,6 +53,7 @@ struct bpf_source_stats {
 	unsigned long long lost;      /* dropped in the kernel: ring buffer full */
 	unsigned long long file_events_in_kernel; /* file accesses seen by the probe
 						      before the watch filter */
+	unsigned long long file_events_matched;   /* ... of those, on watched files */
 };
 void bpf_source_get_stats(const bpf_source *s, struct bpf_source_stats *out);
 

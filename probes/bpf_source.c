@@ -1,0 +1,762 @@
+/* bpf_source — the kernel probes as an event source; see bpf_source.h.
+ *
+ * Records come from the kernel (probe.h) through evbuf, on the event
+ * loop.  Each becomes a Tetragon-schema document (tetra.h) whose `process`
+ * and `parent` come from the process cache; forks only update the cache,
+ * as Tetragon's export does not show clones.  A one-second tick reads the
+ * kernel's loss counter, expires exited processes and, every few seconds
+ * or soon after a rename/unlink/link of a watched name, stats the watch
+ * list again and updates the kernel's maps. */
+#include "bpf_source.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evbuf.h"
+#include "loader.h"
+#include "log.h"
+#include "podmeta.h"
+#include "probe.h"
+#include "proccache.h"
+#include "tetra.h"
+#include "tracefs.h"
+#include "watch.h"
+#include "xalloc.h"
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+#define TICK_MS 1000
+#define REFRESH_TICKS 5          /* periodic watch refresh, in ticks */
+#define REFRESH_SOON_MS 100      /* after a rename/unlink/link of a watched name */
+#define PENDING_MAX 64
+#define PENDING_MS 5000
+#define LINGER_MS 5000           /* exited processes stay this long */
+#define DRAIN_BUDGET 4096
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* A path-name call on a watched basename, waiting for the refresh that
+ * tells what it did. */
+struct pending {
+	struct probe_hdr h;
+	uint32_t hook;
+	char base[PROBE_KEYNAME_MAX], base2[PROBE_KEYNAME_MAX];
+	int64_t at_ms;
+};
+
+struct bpf_source {
+	loop *l;
+	struct source_sink sink;
+	char *node;
+	char *proc_root;
+	loader *ld;
+	evbuf *eb;
+	proccache *pc;
+	podmeta *pm;
+	watch_list *wl;
+	loop_timer *tick, *soon;
+	unsigned ticks;
+	int64_t mono_to_real, boot_to_mono;
+	unsigned long long events;
+	unsigned long long perf_lost;    /* overwritten in the perf buffer */
+	uint64_t lost_logged;
+	struct log_ratelimit lost_rl, bad_rl;
+	struct pending pending[PENDING_MAX];
+	size_t npending;
+	const char *names[LOADER_NPROBES], *hooks[LOADER_NPROBES];
+	size_t nhooks;
+};
+
+/* ---- clocks ---------------------------------------------------------- */
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sync_clocks(bpf_source *s)
+{
+	int64_t mono = clock_ns(CLOCK_MONOTONIC);
+
+	s->mono_to_real = clock_ns(CLOCK_REALTIME) - mono;
+	s->boot_to_mono = clock_ns(CLOCK_BOOTTIME) - mono;
+}
+
+/* ---- environment ----------------------------------------------------- */
+
+static int check_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	bool admin, bpf, perfmon;
+	FILE *f;
+	int last = 0;
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data)) {
+		snprintf(err, errlen, "cannot read capabilities: %s", strerror(errno));
+		return -errno;
+	}
+#define HAS(c) ((data[(c) / 32].effective >> ((c) % 32)) & 1)
+	admin = HAS(21);            /* CAP_SYS_ADMIN */
+	bpf = HAS(CAP_BPF);
+	perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	if (admin)
+		return 0;
+	f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = 0;
+		fclose(f);
+	}
+	if (last < CAP_BPF) {
+		snprintf(err, errlen, "missing CAP_SYS_ADMIN (this kernel has no CAP_BPF): run as root");
+		return -EPERM;
+	}
+	if (!bpf || !perfmon) {
+		snprintf(err, errlen, "missing %s%s%s (or CAP_SYS_ADMIN): run as root or grant them",
+			 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
+			 perfmon ? "" : "CAP_PERFMON");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int check_env(char *err, size_t errlen)
+{
+	if (access(BTF_PATH, R_OK)) {
+		snprintf(err, errlen, "no BTF at %s (%s): the kernel needs CONFIG_DEBUG_INFO_BTF",
+			 BTF_PATH, strerror(errno));
+		return -ENOENT;
+	}
+	if (check_caps(err, errlen))
+		return -EPERM;
+	return tracefs_ensure(err, errlen);
+}
+
+/* ---- emitting -------------------------------------------------------- */
+
+static void emit(bpf_source *s, const char *kind, struct json_object *body, uint64_t ktime)
+{
+	struct json_object *root = tetra_event(kind, body, s->node, (int64_t)ktime + s->mono_to_real);
+
+	s->events++;
+	if (s->sink.object)
+		s->sink.object(s->sink.ctx, root, "bpf");
+	else
+		json_object_put(root);
+}
+
+static struct json_object *process_json(bpf_source *s, const struct proc *p, uint32_t tid)
+{
+	const struct pod_info *pod = NULL;
+
+	if (!p)
+		return json_object_new_object();
+	if (p->container_id)
+		pod = podmeta_pod(s->pm, p->container_id, loop_now());
+	return tetra_process(p, tid, pod, s->mono_to_real);
+}
+
+/* process and parent of a record's task. */
+static struct json_object *body_for(bpf_source *s, const struct proc *p, uint32_t tid)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "process", process_json(s, p, tid));
+	json_object_object_add(body, "parent", process_json(s, p->parent, 0));
+	return body;
+}
+
+static char *container_cb(void *ctx, uint32_t pid)
+{
+	bpf_source *s = ctx;
+
+	return podmeta_container_of_pid(s->pm, pid);
+}
+
+/* The image of a record's task: the cache's, else read from /proc now,
+ * else a bare one flagged "miss". */
+static struct proc *proc_for(bpf_source *s, const struct probe_hdr *h)
+{
+	struct proc *p = proccache_get(s->pc, h->pid);
+
+	if (!p)
+		p = proccache_seed_one(s->pc, s->proc_root, h->pid, s->boot_to_mono,
+				       container_cb, s);
+	if (!p)
+		p = proccache_miss(s->pc, h->pid, h->ppid, h->uid, h->auid, h->ktime);
+	return p;
+}
+
+/* A NUL-terminated copy of a fixed-size kernel buffer. */
+static char *kstr(const char *buf, size_t len, size_t max)
+{
+	if (len > max)
+		len = max;
+	return xstrndup(buf, strnlen(buf, len));
+}
+
+static char *path_of(const struct probe_path *p)
+{
+	size_t len = p->len < PROBE_PATH_BUF ? p->len : PROBE_PATH_BUF;
+
+	return tetra_path_from_components(p->buf, len);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+/* The binary as execve was asked for it, as Tetragon reports it (not the
+ * final executable: busybox's applets and scripts keep their own names);
+ * a relative name is made absolute with the cwd. */
+static char *exec_binary(const char *filename, const char *cwd)
+{
+	if (filename[0] == '/' || !cwd)
+		return xstrdup(filename);
+	while (filename[0] == '.' && filename[1] == '/')
+		filename += 2;
+	return xasprintf("%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", filename);
+}
+
+static char *exec_container(bpf_source *s, const struct probe_exec *r)
+{
+	char *cg, *id;
+
+	/* The kernel's cgroup name is authoritative when there is one. */
+	if (r->cgroup_len) {
+		cg = kstr(r->cgroup, r->cgroup_len, sizeof(r->cgroup));
+		id = podmeta_container_from_cgroup(cg);
+		free(cg);
+		return id ? id : xstrdup("-");
+	}
+	id = podmeta_container_of_pid(s->pm, r->h.pid);
+	return id ? id : xstrdup("");      /* "": as the parent */
+}
+
+static void on_exec(bpf_source *s, const struct probe_exec *r)
+{
+	char *filename = kstr(r->filename, r->filename_len, sizeof(r->filename));
+	char *cwd = (r->flags & PROBE_EXEC_ERROR_CWD) ? NULL : path_of(&r->cwd);
+	char *binary = exec_binary(filename, cwd);
+	size_t alen = r->args_len < PROBE_ARGS_MAX ? r->args_len : PROBE_ARGS_MAX;
+	char *args = tetra_args_from_argv(r->args, alen);
+	char *container = exec_container(s, r);
+	struct proc_exec_info in = {
+		.pid = r->h.pid, .ppid = r->h.ppid, .uid = r->h.uid, .auid = r->h.auid,
+		.ktime = r->h.ktime, .binary = binary, .arguments = args, .cwd = cwd,
+		.container_id = strcmp(container, "-") ? container : NULL,
+	};
+	struct proc *p;
+
+	if (r->flags & PROBE_EXEC_TRUNC_FILENAME)
+		in.flags |= PROC_F_TRUNC_FILENAME;
+	if (r->flags & PROBE_EXEC_TRUNC_ARGS)
+		in.flags |= PROC_F_TRUNC_ARGS;
+	if (r->flags & PROBE_EXEC_ERROR_ARGS)
+		in.flags |= PROC_F_ERROR_ARGS;
+	if (r->flags & PROBE_EXEC_ERROR_CWD)
+		in.flags |= PROC_F_ERROR_CWD;
+	p = proccache_exec(s->pc, &in);
+	emit(s, "process_exec", body_for(s, p, r->h.tid), r->h.ktime);
+	free(filename);
+	free(cwd);
+	free(binary);
+	free(args);
+	free(container);
+}
+
+static void on_exit_rec(bpf_source *s, const struct probe_exit *r)
+{
+	struct proc *p = proc_for(s, &r->h);
+	struct json_object *body = body_for(s, p, r->h.tid);
+	const char *sig = tetra_signal_name((int)(r->exit_code & 0x7f));
+	unsigned status = (r->exit_code >> 8) & 0xff;
+
+	if (sig)
+		json_object_object_add(body, "signal", json_object_new_string(sig));
+	if (status)
+		json_object_object_add(body, "status", json_object_new_int64(status));
+	emit(s, "process_exit", body, r->h.ktime);
+	proccache_exit(s->pc, r->h.pid, loop_now());
+}
+
+static void on_fork(bpf_source *s, const struct probe_fork *r)
+{
+	proccache_fork(s->pc, r->h.pid, r->h.ppid, r->h.ktime, r->h.uid, r->h.auid);
+}
+
+static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
+		      const char *path, uint32_t mode, uint32_t mask)
+{
+	struct proc *p = proc_for(s, h);
+	struct json_object *body = body_for(s, p, h->tid);
+	struct json_object *args = json_object_new_array();
+	struct json_object *file = json_object_new_object();
+	struct json_object *arg0 = json_object_new_object();
+	struct json_object *arg1 = json_object_new_object();
+	char perm[11];
+
+	json_object_object_add(body, "function_name",
+			       json_object_new_string(tetra_hook_name(hook)));
+	json_object_object_add(file, "path", tetra_string(path, strlen(path)));
+	if (mode) {
+		tetra_permission(mode, perm);
+		json_object_object_add(file, "permission", json_object_new_string(perm));
+	}
+	json_object_object_add(arg0, "file_arg", file);
+	json_object_object_add(arg1, "int_arg", json_object_new_int64(mask));
+	json_object_array_add(args, arg0);
+	json_object_array_add(args, arg1);
+	json_object_object_add(body, "args", args);
+	json_object_object_add(body, "action", json_object_new_string("KPROBE_ACTION_POST"));
+	emit(s, "process_kprobe", body, h->ktime);
+}
+
+static void on_file(bpf_source *s, const struct probe_file *r)
+{
+	char *path = path_of(&r->path);
+
+	if (r->path.flags & PROBE_PATH_TRUNCATED)
+		log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN,
+				"probe: path deeper than %d components cut: ...%s",
+				PROBE_PATH_DEPTH, path);
+	emit_file(s, &r->h, r->hook, path, r->mode, r->mask);
+	free(path);
+}
+
+/* truncate(2) by name: resolved against the caller's root or cwd. */
+static void on_truncate(bpf_source *s, const struct probe_name *r)
+{
+	char *name = kstr(r->name, sizeof(r->name), sizeof(r->name));
+	char *where = xasprintf("%s/%u/%s/%s", s->proc_root, r->h.pid,
+				name[0] == '/' ? "root" : "cwd", name);
+	char *real = realpath(where, NULL);
+	struct probe_inode_key key;
+	struct stat st;
+	bool match = false;
+
+	if (real && !stat(real, &st)) {
+		key.dev = watch_kdev(st.st_dev);
+		key.ino = st.st_ino;
+		match = watch_list_find_file(s->wl, &key) != NULL;
+		for (size_t i = 0; !match && i < watch_list_count(s->wl); i++) {
+			const struct watch_item *it = watch_list_item(s->wl, i);
+			char *dir = it->dir && it->present ? realpath(it->path, NULL) : NULL;
+			size_t n = dir ? strlen(dir) : 0;
+
+			match = dir && !strncmp(real, dir, n) && (real[n] == '/' || dir[n - 1] == '/');
+			free(dir);
+		}
+		if (match)
+			emit_file(s, &r->h, r->hook, real, st.st_mode, PROBE_MAY_WRITE);
+	}
+	free(real);
+	free(where);
+	free(name);
+}
+
+static void refresh_soon(bpf_source *s);
+
+static void on_name(bpf_source *s, const struct probe_name *r)
+{
+	struct pending *p;
+	char *name;
+
+	if (r->hook == PROBE_HOOK_SYS_TRUNCATE) {
+		on_truncate(s, r);
+		return;
+	}
+	if (s->npending == PENDING_MAX) {
+		memmove(s->pending, s->pending + 1, (PENDING_MAX - 1) * sizeof(*s->pending));
+		s->npending--;
+	}
+	p = &s->pending[s->npending++];
+	memset(p, 0, sizeof(*p));
+	p->h = r->h;
+	p->hook = r->hook;
+	p->at_ms = loop_now();
+	name = kstr(r->name, sizeof(r->name), sizeof(r->name));
+	watch_basename(name, p->base, sizeof(p->base));
+	free(name);
+	name = kstr(r->name2, sizeof(r->name2), sizeof(r->name2));
+	watch_basename(name, p->base2, sizeof(p->base2));
+	free(name);
+	refresh_soon(s);
+}
+
+static const char *family_name(unsigned f)
+{
+	return f == AF_INET ? "AF_INET" : f == AF_INET6 ? "AF_INET6" : "AF_UNSPEC";
+}
+
+static void on_connect(bpf_source *s, const struct probe_connect *r)
+{
+	struct proc *p = proc_for(s, &r->h);
+	struct json_object *body = body_for(s, p, r->h.tid);
+	struct json_object *sock = json_object_new_object();
+	struct json_object *arg = json_object_new_object();
+	struct json_object *args = json_object_new_array();
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int af = r->family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, r->saddr, sa, sizeof(sa));
+	inet_ntop(af, r->daddr, da, sizeof(da));
+	json_object_object_add(sock, "family", json_object_new_string(family_name(r->family)));
+	json_object_object_add(sock, "type", json_object_new_string("SOCK_STREAM"));
+	json_object_object_add(sock, "protocol", json_object_new_string("IPPROTO_TCP"));
+	json_object_object_add(sock, "saddr", json_object_new_string(sa));
+	json_object_object_add(sock, "daddr", json_object_new_string(da));
+	if (r->sport)
+		json_object_object_add(sock, "sport", json_object_new_int64(r->sport));
+	if (r->dport)
+		json_object_object_add(sock, "dport", json_object_new_int64(r->dport));
+	json_object_object_add(sock, "state", json_object_new_string("TCP_SYN_SENT"));
+	json_object_object_add(arg, "sock_arg", sock);
+	json_object_array_add(args, arg);
+	json_object_object_add(body, "function_name", json_object_new_string("tcp_connect"));
+	json_object_object_add(body, "args", args);
+	json_object_object_add(body, "action", json_object_new_string("KPROBE_ACTION_POST"));
+	emit(s, "process_kprobe", body, r->h.ktime);
+}
+
+/* Every record is checked against its type's size: the kernel is trusted,
+ * but a mismatched build must not read past a record. */
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	bpf_source *s = ctx;
+	const struct probe_hdr *h = data;
+
+	if (size < sizeof(*h))
+		goto bad;
+	switch (h->type) {
+	case PROBE_REC_EXEC:
+		if (size < sizeof(struct probe_exec))
+			goto bad;
+		on_exec(s, data);
+		return;
+	case PROBE_REC_EXIT:
+		if (size < sizeof(struct probe_exit))
+			goto bad;
+		on_exit_rec(s, data);
+		return;
+	case PROBE_REC_FORK:
+		if (size < sizeof(struct probe_fork))
+			goto bad;
+		on_fork(s, data);
+		return;
+	case PROBE_REC_FILE:
+		if (size < sizeof(struct probe_file))
+			goto bad;
+		on_file(s, data);
+		return;
+	case PROBE_REC_NAME:
+		if (size < sizeof(struct probe_name))
+			goto bad;
+		on_name(s, data);
+		return;
+	case PROBE_REC_CONNECT:
+		if (size < sizeof(struct probe_connect))
+			goto bad;
+		on_connect(s, data);
+		return;
+	}
+bad:
+	log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN, "probe: malformed record (%zu bytes)", size);
+}
+
+static void on_perf_lost(void *ctx, unsigned long long count)
+{
+	bpf_source *s = ctx;
+
+	s->perf_lost += count;
+	log_ratelimited(&s->lost_rl, LOG_LEVEL_WARN,
+			"probe: %llu events lost (perf buffer full); raise sources.bpf.ring_buffer_mb",
+			count);
+}
+
+static void on_readable(void *ctx, int fd, uint32_t events)
+{
+	bpf_source *s = ctx;
+	int n = evbuf_drain(s->eb, DRAIN_BUDGET);
+
+	(void)fd;
+	(void)events;
+	if (n < 0)
+		log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN, "probe: reading events: %s",
+				strerror(-n));
+}
+
+/* ---- the watch list --------------------------------------------------- */
+
+static void sync_maps(bpf_source *s)
+{
+	struct probe_inode_key *files = xcalloc(PROBE_WATCH_MAX, sizeof(*files));
+	struct probe_inode_key *dirs = xcalloc(PROBE_WATCH_MAX, sizeof(*dirs));
+	struct probe_name_key *names = xcalloc(PROBE_WATCH_MAX, sizeof(*names));
+	size_t nf = watch_list_keys(s->wl, false, files, PROBE_WATCH_MAX);
+	size_t nd = watch_list_keys(s->wl, true, dirs, PROBE_WATCH_MAX);
+	size_t nn = watch_list_names(s->wl, names, PROBE_WATCH_MAX);
+	int rc = loader_watch_sync(s->ld, files, nf, dirs, nd, names, nn);
+
+	if (rc)
+		log_error("probe: cannot update the watch maps: %s", strerror(-rc));
+	free(files);
+	free(dirs);
+	free(names);
+}
+
+static struct pending *pending_for(bpf_source *s, const char *path)
+{
+	char base[PROBE_KEYNAME_MAX];
+
+	watch_basename(path, base, sizeof(base));
+	for (size_t i = s->npending; i-- > 0;) {
+		struct pending *p = &s->pending[i];
+
+		if (!strcmp(p->base, base) || !strcmp(p->base2, base))
+			return p;
+	}
+	return NULL;
+}
+
+/* A watched path was replaced, removed or created: by the process whose
+ * rename, unlink or link named it, if one did. */
+static void on_watch_change(void *ctx, const struct watch_item *it,
+			    const struct probe_inode_key *old, bool was_present)
+{
+	bpf_source *s = ctx;
+	struct pending *p = pending_for(s, it->path);
+
+	(void)old;
+	log_info("probe: watched %s %s", it->path,
+		 !it->present ? "was removed" : was_present ? "was replaced" : "appeared");
+	if (p)
+		emit_file(s, &p->h, p->hook, it->path, it->present ? it->mode : 0,
+			  PROBE_MAY_WRITE);
+}
+
+static void refresh(bpf_source *s)
+{
+	int64_t now = loop_now();
+	size_t keep = 0;
+
+	if (watch_list_refresh(s->wl, on_watch_change, s))
+		sync_maps(s);
+	for (size_t i = 0; i < s->npending; i++)
+		if (now - s->pending[i].at_ms < PENDING_MS)
+			s->pending[keep++] = s->pending[i];
+	s->npending = keep;
+}
+
+static void on_soon(void *ctx)
+{
+	bpf_source *s = ctx;
+
+	s->soon = NULL;
+	refresh(s);
+}
+
+static void refresh_soon(bpf_source *s)
+{
+	if (!s->soon)
+		s->soon = loop_timer_at(s->l, loop_now() + REFRESH_SOON_MS, on_soon, s);
+}
+
+/* ---- the tick --------------------------------------------------------- */
+
+static void check_lost(bpf_source *s)
+{
+	uint64_t st[PROBE_STAT_MAX];
+
+	if (loader_stats(s->ld, st))
+		return;
+	if (st[PROBE_STAT_LOST] > s->lost_logged) {
+		log_ratelimited(&s->lost_rl, LOG_LEVEL_WARN,
+				"probe: %llu events lost in the kernel (ring buffer full, %llu in all); "
+				"raise sources.bpf.ring_buffer_mb",
+				(unsigned long long)(st[PROBE_STAT_LOST] - s->lost_logged),
+				(unsigned long long)st[PROBE_STAT_LOST]);
+		s->lost_logged = st[PROBE_STAT_LOST];
+	}
+}
+
+static void on_tick(void *ctx)
+{
+	bpf_source *s = ctx;
+	int64_t now = loop_now();
+
+	s->tick = loop_timer_at(s->l, now + TICK_MS, on_tick, s);
+	sync_clocks(s);
+	check_lost(s);
+	proccache_expire(s->pc, now);
+	if (++s->ticks % REFRESH_TICKS == 0) {
+		refresh(s);
+		podmeta_expire(s->pm, now);
+	}
+}
+
+/* ---- life ------------------------------------------------------------- */
+
+static char *host_name(void)
+{
+	char buf[256];
+
+	if (gethostname(buf, sizeof(buf)))
+		return xstrdup("localhost");
+	buf[sizeof(buf) - 1] = 0;
+	return xstrdup(buf);
+}
+
+static void note_hooks(bpf_source *s)
+{
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		const char *hook = loader_hook(s->ld, (enum loader_probe)p);
+
+		if (!hook)
+			continue;
+		s->names[s->nhooks] = loader_probe_name((enum loader_probe)p);
+		s->hooks[s->nhooks++] = hook;
+		log_info("probe: %s via %s", loader_probe_name((enum loader_probe)p), hook);
+	}
+	log_info("probe: events through the %s", loader_ringbuf(s->ld) ? "ring buffer" : "perf buffer");
+}
+
+static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, size_t errlen)
+{
+	struct loader_options o = {
+		.want = {
+			[LOADER_EXEC] = cfg->exec,
+			[LOADER_EXIT] = cfg->exit,
+			[LOADER_FORK] = cfg->fork,
+			[LOADER_FILES] = cfg->nwatch > 0,
+			[LOADER_CONNECT] = cfg->connect,
+		},
+		.ring_buffer_mb = cfg->ring_buffer_mb,
+	};
+	size_t seeded;
+
+	if (cfg->avoid & BPF_SOURCE_AVOID_FENTRY)
+		o.flags |= LOADER_AVOID_FENTRY;
+	if (cfg->avoid & BPF_SOURCE_AVOID_KPROBE)
+		o.flags |= LOADER_AVOID_KPROBE;
+	if (cfg->avoid & BPF_SOURCE_AVOID_TP_BTF)
+		o.flags |= LOADER_AVOID_TP_BTF;
+	if (cfg->avoid & BPF_SOURCE_NO_PROBING)
+		o.flags |= LOADER_NO_PROBING;
+	if (cfg->avoid & BPF_SOURCE_AVOID_RINGBUF)
+		o.flags |= LOADER_AVOID_RINGBUF;
+	if (check_env(err, errlen))
+		return -1;
+	s->ld = loader_open(&o, err, errlen);
+	if (!s->ld)
+		return -1;
+	sync_maps(s);
+	s->eb = evbuf_new(loader_events_fd(s->ld), loader_ringbuf(s->ld),
+			  loader_perf_pages(s->ld), on_record, on_perf_lost, s);
+	if (!s->eb) {
+		snprintf(err, errlen, "cannot read the event buffer: %s", strerror(errno));
+		return -1;
+	}
+	if (loop_watch(s->l, evbuf_fd(s->eb), EPOLLIN, on_readable, s)) {
+		snprintf(err, errlen, "cannot watch the event buffer");
+		return -1;
+	}
+	/* After attaching: a process started meanwhile is then either read
+	 * here or reported by the probes (whose later record wins). */
+	seeded = proccache_seed(s->pc, s->proc_root, s->boot_to_mono, container_cb, s);
+	log_info("probe: %zu processes read from %s", seeded, s->proc_root);
+	note_hooks(s);
+	s->tick = loop_timer_at(s->l, loop_now() + TICK_MS, on_tick, s);
+	return 0;
+}
+
+bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
+			   const struct source_sink *sink, char *err, size_t errlen)
+{
+	bpf_source *s = xcalloc(1, sizeof(*s));
+
+	s->l = l;
+	s->sink = *sink;
+	s->node = cfg->node_name && *cfg->node_name ? xstrdup(cfg->node_name) : host_name();
+	s->proc_root = xstrdup(cfg->proc_root ? cfg->proc_root : "/proc");
+	s->pc = proccache_new(s->node, 0, LINGER_MS);
+	s->pm = podmeta_new(s->proc_root, cfg->pods_root);
+	s->wl = watch_list_new(cfg->watch, cfg->nwatch);
+	for (size_t i = 0; i < watch_list_count(s->wl); i++) {
+		const struct watch_item *it = watch_list_item(s->wl, i);
+
+		if (!it->present)
+			log_warn("probe: watched path %s does not exist (yet)", it->path);
+	}
+	sync_clocks(s);
+	if (start(s, cfg, err, errlen)) {
+		bpf_source_free(&s);
+		return NULL;
+	}
+	return s;
+}
+
+void bpf_source_free(bpf_source **ps)
+{
+	bpf_source *s = *ps;
+
+	if (!s)
+		return;
+	if (s->tick)
+		loop_timer_cancel(s->l, s->tick);
+	if (s->soon)
+		loop_timer_cancel(s->l, s->soon);
+	if (s->eb) {
+		loop_unwatch(s->l, evbuf_fd(s->eb));
+		evbuf_free(&s->eb);
+	}
+	loader_free(&s->ld);
+	proccache_free(&s->pc);
+	podmeta_free(&s->pm);
+	watch_list_free(&s->wl);
+	free(s->node);
+	free(s->proc_root);
+	free(s);
+	*ps = NULL;
+}
+
+void bpf_source_get_stats(const bpf_source *s, struct bpf_source_stats *out)
+{
+	uint64_t st[PROBE_STAT_MAX];
+
+	memset(out, 0, sizeof(*out));
+	out->events = s->events;
+	out->lost = s->perf_lost;
+	if (loader_stats(s->ld, st))
+		return;
+	out->lost = st[PROBE_STAT_LOST] + s->perf_lost;
+	out->file_events_in_kernel = st[PROBE_STAT_FILE_SEEN];
+	out->file_events_matched = st[PROBE_STAT_FILE_MATCHED];
+}
+
+size_t bpf_source_hooks(const bpf_source *s, const char *const **names,
+			const char *const **hooks)
+{
+	*names = s->names;
+	*hooks = s->hooks;
+	return s->nhooks;
+}

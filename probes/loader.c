@@ -1,0 +1,682 @@
+/* loader — probing, loading and attaching probe.bpf.c; see loader.h. */
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe.skel.h"
+#include "tracefs.h"
+#include "xalloc.h"
+
+enum attach_kind { AK_FENTRY, AK_KPROBE, AK_TP_BTF, AK_TP, AK_RAW_TP };
+
+struct prog_def {
+	const char *name;      /* program in probe.bpf.c */
+	enum attach_kind kind;
+	const char *target;    /* kernel function, or "category/tracepoint" */
+	bool optional;         /* attached where the kernel has it */
+};
+
+struct variant_def {
+	const char *hook;      /* reported hook */
+	unsigned avoid;        /* LOADER_AVOID_* bit that rules it out */
+	bool lsm;              /* files: security_* hooks */
+	const struct prog_def *progs;
+	size_t nprogs;
+};
+
+#define P(n, k, t) { n, k, t, false }
+#define O(n, k, t) { n, k, t, true }
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Path-name calls keep the watch maps right in every mode (a watched file
+ * replaced by rename has a new inode). */
+#define NAME_PROGS                                                             \
+	O("sys_enter_unlinkat", AK_TP, "syscalls/sys_enter_unlinkat"),         \
+	O("sys_enter_unlink", AK_TP, "syscalls/sys_enter_unlink"),             \
+	O("sys_enter_renameat", AK_TP, "syscalls/sys_enter_renameat"),         \
+	O("sys_enter_renameat2", AK_TP, "syscalls/sys_enter_renameat2"),       \
+	O("sys_enter_rename", AK_TP, "syscalls/sys_enter_rename"),             \
+	O("sys_enter_linkat", AK_TP, "syscalls/sys_enter_linkat"),             \
+	O("sys_enter_link", AK_TP, "syscalls/sys_enter_link"),                 \
+	O("sys_exit_renameat", AK_TP, "syscalls/sys_exit_renameat"),           \
+	O("sys_exit_renameat2", AK_TP, "syscalls/sys_exit_renameat2"),         \
+	O("sys_exit_rename", AK_TP, "syscalls/sys_exit_rename"),               \
+	O("sys_exit_linkat", AK_TP, "syscalls/sys_exit_linkat"),               \
+	O("sys_exit_link", AK_TP, "syscalls/sys_exit_link")
+
+static const struct prog_def files_fentry[] = {
+	P("fp_fentry", AK_FENTRY, "security_file_permission"),
+	O("fopen_fentry", AK_FENTRY, "security_file_open"),
+	O("mmap_fentry", AK_FENTRY, "security_mmap_file"),
+	O("ptrunc_fentry", AK_FENTRY, "security_path_truncate"),
+	O("ftrunc_fentry", AK_FENTRY, "security_file_truncate"),
+	NAME_PROGS,
+};
+
+static const struct prog_def files_kprobe[] = {
+	P("fp_kprobe", AK_KPROBE, "security_file_permission"),
+	O("fopen_kprobe", AK_KPROBE, "security_file_open"),
+	O("mmap_kprobe", AK_KPROBE, "security_mmap_file"),
+	O("ptrunc_kprobe", AK_KPROBE, "security_path_truncate"),
+	O("ftrunc_kprobe", AK_KPROBE, "security_file_truncate"),
+	NAME_PROGS,
+};
+
+static const struct prog_def files_tp[] = {
+	P("sys_exit_openat", AK_TP, "syscalls/sys_exit_openat"),
+	O("sys_exit_openat2", AK_TP, "syscalls/sys_exit_openat2"),
+	O("sys_exit_open", AK_TP, "syscalls/sys_exit_open"),
+	O("sys_exit_creat", AK_TP, "syscalls/sys_exit_creat"),
+	O("sys_enter_read", AK_TP, "syscalls/sys_enter_read"),
+	O("sys_enter_pread64", AK_TP, "syscalls/sys_enter_pread64"),
+	O("sys_enter_readv", AK_TP, "syscalls/sys_enter_readv"),
+	O("sys_enter_preadv", AK_TP, "syscalls/sys_enter_preadv"),
+	O("sys_enter_preadv2", AK_TP, "syscalls/sys_enter_preadv2"),
+	O("sys_enter_write", AK_TP, "syscalls/sys_enter_write"),
+	O("sys_enter_pwrite64", AK_TP, "syscalls/sys_enter_pwrite64"),
+	O("sys_enter_writev", AK_TP, "syscalls/sys_enter_writev"),
+	O("sys_enter_pwritev", AK_TP, "syscalls/sys_enter_pwritev"),
+	O("sys_enter_pwritev2", AK_TP, "syscalls/sys_enter_pwritev2"),
+	O("sys_enter_sendfile64", AK_TP, "syscalls/sys_enter_sendfile64"),
+	O("sys_enter_copy_file_range", AK_TP, "syscalls/sys_enter_copy_file_range"),
+	O("sys_enter_splice", AK_TP, "syscalls/sys_enter_splice"),
+	O("sys_enter_ftruncate", AK_TP, "syscalls/sys_enter_ftruncate"),
+	O("sys_enter_truncate", AK_TP, "syscalls/sys_enter_truncate"),
+	O("sys_enter_mmap", AK_TP, "syscalls/sys_enter_mmap"),
+	NAME_PROGS,
+};
+
+static const struct prog_def exec_btf[] = { P("exec_btf", AK_TP_BTF, "sched_process_exec") };
+static const struct prog_def exec_tp[] = { P("exec_tp", AK_TP, "sched/sched_process_exec") };
+static const struct prog_def exit_tp[] = { P("exit_tp", AK_TP, "sched/sched_process_exit") };
+static const struct prog_def fork_btf[] = { P("fork_btf", AK_TP_BTF, "sched_process_fork") };
+static const struct prog_def fork_raw[] = { P("fork_raw", AK_RAW_TP, "sched_process_fork") };
+static const struct prog_def conn_fentry[] = { P("connect_fentry", AK_FENTRY, "tcp_connect") };
+static const struct prog_def conn_kprobe[] = { P("connect_kprobe", AK_KPROBE, "tcp_connect") };
+static const struct prog_def conn_tp[] = { P("connect_tp", AK_TP, "sock/inet_sock_set_state") };
+
+#define V(hook, avoid, lsm, progs) { hook, avoid, lsm, progs, N(progs) }
+
+static const struct variant_def exec_variants[] = {
+	V("tp_btf/sched_process_exec", LOADER_AVOID_TP_BTF, false, exec_btf),
+	V("tracepoint/sched/sched_process_exec", 0, false, exec_tp),
+};
+static const struct variant_def exit_variants[] = {
+	V("tracepoint/sched/sched_process_exit", 0, false, exit_tp),
+};
+static const struct variant_def fork_variants[] = {
+	V("tp_btf/sched_process_fork", LOADER_AVOID_TP_BTF, false, fork_btf),
+	V("raw_tp/sched_process_fork", 0, false, fork_raw),
+};
+static const struct variant_def files_variants[] = {
+	V("fentry/security_file_permission", LOADER_AVOID_FENTRY, true, files_fentry),
+	V("kprobe/security_file_permission", LOADER_AVOID_KPROBE, true, files_kprobe),
+	V("tracepoint/syscalls", 0, false, files_tp),
+};
+static const struct variant_def connect_variants[] = {
+	V("fentry/tcp_connect", LOADER_AVOID_FENTRY, false, conn_fentry),
+	V("kprobe/tcp_connect", LOADER_AVOID_KPROBE, false, conn_kprobe),
+	V("tracepoint/sock/inet_sock_set_state", 0, false, conn_tp),
+};
+
+static const struct {
+	const char *name;
+	const struct variant_def *v;
+	size_t n;
+} probes[LOADER_NPROBES] = {
+	[LOADER_EXEC] = { "exec", exec_variants, N(exec_variants) },
+	[LOADER_EXIT] = { "exit", exit_variants, N(exit_variants) },
+	[LOADER_FORK] = { "fork", fork_variants, N(fork_variants) },
+	[LOADER_FILES] = { "files", files_variants, N(files_variants) },
+	[LOADER_CONNECT] = { "connect", connect_variants, N(connect_variants) },
+};
+
+struct loader {
+	struct probe_bpf *skel;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	int choice[LOADER_NPROBES];     /* variant index; -1: off */
+	bool ringbuf;
+	size_t perf_pages;
+	struct btf *vmlinux;
+	int ncpus;
+};
+
+/* ---- libbpf's messages ---------------------------------------------- */
+
+/* The first warning naming a program (the reason it failed), for the
+ * one-line error, and that program, to know which probe failed to load. */
+static char last_warning[256];
+static char last_prog[64];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	const char *p;
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = 0;
+	p = !strncmp(line, "libbpf: ", 8) ? line + 8 : line;
+	if (level == LIBBPF_WARN && !last_prog[0]) {
+		const char *q = strstr(p, "prog '");
+
+		n = strlen(p) < sizeof(last_warning) - 1 ? strlen(p) : sizeof(last_warning) - 1;
+		memcpy(last_warning, p, n);
+		last_warning[n] = 0;
+		if (q) {
+			q += 6;
+			n = strcspn(q, "'");
+			if (n < sizeof(last_prog)) {
+				memcpy(last_prog, q, n);
+				last_prog[n] = 0;
+			}
+		}
+	}
+	/* Probing makes libbpf warn about hooks the kernel refuses; that is
+	 * expected, so it is only worth seeing when debugging. */
+	log_debug("libbpf: %s", p);
+	return 0;
+}
+
+/* ---- probing the kernel --------------------------------------------- */
+
+/* r0 = 0; exit */
+static const struct bpf_insn ret0[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+static int btf_id(const loader *l, const char *name, int kind)
+{
+	if (!l->vmlinux)
+		return -ENOENT;
+	return btf__find_by_name_kind(l->vmlinux, name, kind);
+}
+
+/* Loads and attaches an empty tracing program: the only sure way to know
+ * that fentry (or tp_btf) is allowed, as lockdown or an LSM may refuse it
+ * on a kernel that has it. */
+static bool probe_tracing(const loader *l, const char *target, bool fentry)
+{
+	char name[128];
+	int id, fd, link;
+
+	if (fentry) {
+		id = btf_id(l, target, BTF_KIND_FUNC);
+	} else {
+		snprintf(name, sizeof(name), "btf_trace_%s", target);
+		id = btf_id(l, name, BTF_KIND_TYPEDEF);
+	}
+	if (id <= 0)
+		return false;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = fentry ? BPF_TRACE_FENTRY : BPF_TRACE_RAW_TP,
+		    .attach_btf_id = id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, N(ret0), &opts);
+	if (fd < 0) {
+		log_debug("probe: %s %s refused at load: %s", fentry ? "fentry" : "tp_btf",
+			  target, strerror(errno));
+		return false;
+	}
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0)
+		log_debug("probe: %s %s refused at attach: %s", fentry ? "fentry" : "tp_btf",
+			  target, strerror(errno));
+	else
+		close(link);
+	close(fd);
+	return link >= 0;
+}
+
+/* kprobes need the kprobe PMU (or tracefs' legacy kprobe_events) and a
+ * probeable function. */
+static bool probe_kprobe(const char *fn)
+{
+	struct perf_event_attr attr;
+	char buf[32];
+	int type, fd;
+	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
+
+	if (!f)
+		return tracefs_has("kprobe_events");
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	type = atoi(buf);
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = (unsigned)type;
+	attr.config1 = (uint64_t)(uintptr_t)fn;
+	attr.config2 = 0;
+	fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		log_debug("probe: kprobe %s refused: %s", fn, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static bool tp_exists(const char *target)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "events/%s", target);
+	return tracefs_has(rel);
+}
+
+static bool prog_available(const loader *l, const struct prog_def *d)
+{
+	switch (d->kind) {
+	case AK_FENTRY:
+		return btf_id(l, d->target, BTF_KIND_FUNC) > 0;
+	case AK_KPROBE:
+		return true;        /* attaching tells */
+	case AK_TP_BTF:
+	case AK_RAW_TP: {
+		char name[128];
+
+		snprintf(name, sizeof(name), "btf_trace_%s", d->target);
+		return btf_id(l, name, BTF_KIND_TYPEDEF) > 0;
+	}
+	case AK_TP:
+		return tp_exists(d->target);
+	}
+	return false;
+}
+
+/* Would this variant work?  Judged on its first, required, program. */
+static bool variant_probe(const loader *l, const struct variant_def *v)
+{
+	const struct prog_def *d = &v->progs[0];
+
+	switch (d->kind) {
+	case AK_FENTRY:
+		return probe_tracing(l, d->target, true);
+	case AK_TP_BTF:
+		return probe_tracing(l, d->target, false);
+	case AK_KPROBE:
+		return probe_kprobe(d->target);
+	case AK_TP:
+		return tp_exists(d->target);
+	case AK_RAW_TP:
+		return true;
+	}
+	return false;
+}
+
+/* The next usable variant of probe p from index `from`, or -1. */
+static int pick_variant(const loader *l, int p, int from, unsigned flags)
+{
+	int n = (int)probes[p].n;
+
+	for (int i = from; i < n; i++) {
+		const struct variant_def *v = &probes[p].v[i];
+
+		if (v->avoid & flags)
+			continue;
+		if (i == n - 1 || (flags & LOADER_NO_PROBING) || variant_probe(l, v))
+			return i;
+	}
+	return -1;
+}
+
+/* ---- load and attach ------------------------------------------------ */
+
+static void drop_links(loader *l)
+{
+	for (size_t i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nlinks = 0;
+}
+
+static void drop_skel(loader *l)
+{
+	drop_links(l);
+	probe_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+static unsigned round_pow2(unsigned long long v)
+{
+	unsigned long long p = 1;
+
+	while (p < v && p < (1ULL << 30))
+		p <<= 1;
+	return (unsigned)p;
+}
+
+static int configure(loader *l, unsigned ring_mb)
+{
+	struct bpf_map *ev = l->skel->maps.events;
+
+	l->skel->rodata->use_ringbuf = l->ringbuf;
+	if (l->ringbuf)
+		return bpf_map__set_max_entries(ev, round_pow2((unsigned long long)ring_mb << 20));
+	/* The perf buffer: one ring per CPU sharing the configured size. */
+	l->perf_pages = round_pow2(((unsigned long long)ring_mb << 20) /
+				  (unsigned long long)l->ncpus / (unsigned long long)getpagesize());
+	if (l->perf_pages < 8)
+		l->perf_pages = 8;
+	if (bpf_map__set_type(ev, BPF_MAP_TYPE_PERF_EVENT_ARRAY) ||
+	    bpf_map__set_key_size(ev, sizeof(int)) ||
+	    bpf_map__set_value_size(ev, sizeof(int)))
+		return -EINVAL;
+	return bpf_map__set_max_entries(ev, (unsigned)l->ncpus);
+}
+
+static void set_autoload(loader *l)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		const struct variant_def *v;
+
+		if (l->choice[p] < 0)
+			continue;
+		v = &probes[p].v[l->choice[p]];
+		for (size_t i = 0; i < v->nprogs; i++) {
+			const struct prog_def *d = &v->progs[i];
+
+			prog = bpf_object__find_program_by_name(l->skel->obj, d->name);
+			/* Programs for another architecture's system calls are
+			 * not compiled in. */
+			if (!prog)
+				log_debug("probe: no program %s in this build", d->name);
+			else if (!d->optional || prog_available(l, d))
+				bpf_program__set_autoload(prog, true);
+		}
+	}
+}
+
+/* Which chosen probe has this program; -1 if none. */
+static int probe_of_prog(const loader *l, const char *name)
+{
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		const struct variant_def *v;
+
+		if (l->choice[p] < 0)
+			continue;
+		v = &probes[p].v[l->choice[p]];
+		for (size_t i = 0; i < v->nprogs; i++)
+			if (!strcmp(v->progs[i].name, name))
+				return p;
+	}
+	return -1;
+}
+
+static void add_link(loader *l, struct bpf_link *link)
+{
+	l->links = xgrow(l->links, &l->links_cap, l->nlinks + 1, sizeof(*l->links));
+	l->links[l->nlinks++] = link;
+}
+
+/* Attaches every loaded program; returns the probe whose required program
+ * could not attach, or -1 when all went well. */
+static int attach_all(loader *l)
+{
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		const struct variant_def *v;
+
+		if (l->choice[p] < 0)
+			continue;
+		v = &probes[p].v[l->choice[p]];
+		for (size_t i = 0; i < v->nprogs; i++) {
+			const struct prog_def *d = &v->progs[i];
+			struct bpf_program *prog =
+				bpf_object__find_program_by_name(l->skel->obj, d->name);
+			struct bpf_link *link;
+
+			if (!prog || !bpf_program__autoload(prog))
+				continue;
+			link = bpf_program__attach(prog);
+			if (link) {
+				add_link(l, link);
+				continue;
+			}
+			if (!d->optional) {
+				snprintf(last_warning, sizeof(last_warning), "%s to %s: %s",
+					 d->name, d->target, strerror(errno));
+				return p;
+			}
+			log_debug("probe: optional %s not attached: %s", d->name, strerror(errno));
+		}
+	}
+	return -1;
+}
+
+/* Steps probe p down to its next hook; false if it has none left. */
+static bool step_down(loader *l, int p, unsigned flags)
+{
+	int next = pick_variant(l, p, l->choice[p] + 1, flags);
+
+	if (next < 0)
+		return false;
+	log_info("probe: %s: %s unavailable (%s), trying %s", probes[p].name,
+		 probes[p].v[l->choice[p]].hook, last_warning, probes[p].v[next].hook);
+	l->choice[p] = next;
+	return true;
+}
+
+/* A failed load names no probe when libbpf did not say which program
+ * failed: then the riskiest hook steps down first. */
+static int guess_failed_probe(const loader *l)
+{
+	static const int order[] = { LOADER_FILES, LOADER_CONNECT, LOADER_FORK, LOADER_EXEC };
+	int p = probe_of_prog(l, last_prog);
+
+	if (p >= 0)
+		return p;
+	for (size_t i = 0; i < N(order); i++) {
+		int q = order[i];
+
+		if (l->choice[q] >= 0 && (size_t)l->choice[q] + 1 < probes[q].n)
+			return q;
+	}
+	return -1;
+}
+
+static int load_attach(loader *l, const struct loader_options *o, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 16; attempt++) {
+		int failed, rc;
+
+		last_warning[0] = last_prog[0] = 0;
+		l->skel = probe_bpf__open();
+		if (!l->skel) {
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+			return -1;
+		}
+		rc = configure(l, o->ring_buffer_mb ? o->ring_buffer_mb : 8);
+		if (rc) {
+			snprintf(err, errlen, "cannot size the event buffer: %s", strerror(-rc));
+			return -1;
+		}
+		set_autoload(l);
+		rc = probe_bpf__load(l->skel);
+		failed = rc ? guess_failed_probe(l) : attach_all(l);
+		if (!rc && failed < 0)
+			return 0;
+		if (failed < 0 || !step_down(l, failed, o->flags)) {
+			snprintf(err, errlen, "cannot %s the %s probe: %s", rc ? "load" : "attach",
+				 failed >= 0 ? probes[failed].name : "BPF",
+				 last_warning[0] ? last_warning : strerror(rc ? -rc : errno));
+			return -1;
+		}
+		drop_skel(l);
+	}
+	snprintf(err, errlen, "cannot load the BPF probes: %s", last_warning);
+	return -1;
+}
+
+loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	loader *l = xcalloc(1, sizeof(*l));
+
+	libbpf_set_print(libbpf_print);
+	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus <= 0)
+		l->ncpus = 1;
+	l->vmlinux = btf__load_vmlinux_btf();
+	if (!l->vmlinux)
+		log_debug("probe: cannot read the kernel's BTF: %s", strerror(errno));
+	l->ringbuf = !(o->flags & LOADER_AVOID_RINGBUF) &&
+		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		l->choice[p] = o->want[p] ? pick_variant(l, p, 0, o->flags) : -1;
+		if (o->want[p] && l->choice[p] < 0) {
+			snprintf(err, errlen, "no usable hook for the %s probe", probes[p].name);
+			loader_free(&l);
+			return NULL;
+		}
+	}
+	if (load_attach(l, o, err, errlen)) {
+		loader_free(&l);
+		return NULL;
+	}
+	return l;
+}
+
+void loader_free(loader **pl)
+{
+	loader *l = *pl;
+
+	if (!l)
+		return;
+	drop_skel(l);
+	free(l->links);
+	btf__free(l->vmlinux);
+	free(l);
+	*pl = NULL;
+}
+
+const char *loader_probe_name(enum loader_probe p)
+{
+	return (unsigned)p < LOADER_NPROBES ? probes[p].name : "?";
+}
+
+const char *loader_hook(const loader *l, enum loader_probe p)
+{
+	if ((unsigned)p >= LOADER_NPROBES || l->choice[p] < 0)
+		return NULL;
+	return probes[p].v[l->choice[p]].hook;
+}
+
+bool loader_files_lsm(const loader *l)
+{
+	return l->choice[LOADER_FILES] >= 0 && probes[LOADER_FILES].v[l->choice[LOADER_FILES]].lsm;
+}
+
+int loader_events_fd(const loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+bool loader_ringbuf(const loader *l)
+{
+	return l->ringbuf;
+}
+
+size_t loader_perf_pages(const loader *l)
+{
+	return l->perf_pages;
+}
+
+int loader_stats(const loader *l, uint64_t out[PROBE_STAT_MAX])
+{
+	int fd = bpf_map__fd(l->skel->maps.stats);
+	uint64_t *vals = xcalloc((size_t)l->ncpus, sizeof(*vals));
+	int rc = 0;
+
+	for (uint32_t k = 0; k < PROBE_STAT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			rc = -errno;
+			continue;
+		}
+		for (int c = 0; c < l->ncpus; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return rc;
+}
+
+/* ---- watch maps ----------------------------------------------------- */
+
+static bool key_in(const void *key, const void *set, size_t n, size_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp((const char *)set + i * size, key, size))
+			return true;
+	return false;
+}
+
+static int sync_map(int fd, const void *want, size_t n, size_t ksize)
+{
+	char key[sizeof(struct probe_name_key)], next[sizeof(struct probe_name_key)];
+	uint32_t one = 1;
+	void *prev = NULL;
+	char (*stale)[sizeof(struct probe_name_key)] = NULL;
+	size_t nstale = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)want + i * ksize, &one, BPF_ANY))
+			rc = -errno;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!key_in(next, want, n, ksize)) {
+			stale = xgrow(stale, &cap, nstale + 1, sizeof(*stale));
+			memcpy(stale[nstale++], next, ksize);
+		}
+		memcpy(key, next, ksize);
+		prev = key;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, stale[i]);
+	free(stale);
+	return rc;
+}
+
+int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfiles,
+		      const struct probe_inode_key *dirs, size_t ndirs,
+		      const struct probe_name_key *names, size_t nnames)
+{
+	int rc = 0, r;
+
+	if (nfiles > PROBE_WATCH_MAX || ndirs > PROBE_WATCH_MAX || nnames > PROBE_WATCH_MAX)
+		return -E2BIG;
+	r = sync_map(bpf_map__fd(l->skel->maps.watch_files), files, nfiles, sizeof(*files));
+	rc = rc ? rc : r;
+	r = sync_map(bpf_map__fd(l->skel->maps.watch_dirs), dirs, ndirs, sizeof(*dirs));
+	rc = rc ? rc : r;
+	r = sync_map(bpf_map__fd(l->skel->maps.watch_names), names, nnames, sizeof(*names));
+	rc = rc ? rc : r;
+	__atomic_store_n(&l->skel->bss->watch_ndirs, (uint32_t)ndirs, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&l->skel->bss->dir_epoch, 1, __ATOMIC_RELEASE);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* loader — opens, configures, loads and attaches the kernel programs of
+ * probe.bpf.c, choosing for each probe the best hook the kernel accepts.
+ *
+ * The life is libbpf-tools': open the skeleton → set the read-only
+ * settings and turn off every program not chosen → load → attach.  Hooks
+ * are chosen by probing the kernel (a tiny program loaded and attached
+ * against the real target, the kprobe PMU, the tracepoint's presence in
+ * tracefs), never from its version; if loading or attaching the chosen
+ * set still fails, the probe concerned steps down to its next hook and
+ * the whole sequence starts again.
+ *
+ * The watch maps (watched files, directories and basenames) are filled
+ * by the caller through loader_watch_sync. */
+#ifndef BPFALERT_LOADER_H
+#define BPFALERT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+
+typedef struct loader loader;
+
+enum loader_probe {
+	LOADER_EXEC,
+	LOADER_EXIT,
+	LOADER_FORK,
+	LOADER_FILES,
+	LOADER_CONNECT,
+	LOADER_NPROBES,
+};
+
+/* Kinds of hook the caller forbids (tests use them to exercise the
+ * fallbacks; operators to work around a broken hook). */
+#define LOADER_AVOID_FENTRY 0x1
+#define LOADER_AVOID_KPROBE 0x2
+#define LOADER_AVOID_TP_BTF 0x4
+/* Skip the probing and try the preferred hooks anyway, so that the
+ * fallback on a failed load or attach is exercised. */
+#define LOADER_NO_PROBING   0x8
+/* The perf buffer even where the ring buffer exists: for tests only, as
+ * the perf path shares a per-CPU scratch area that only kernels without a
+ * ring buffer (which run BPF programs with preemption off) make safe. */
+#define LOADER_AVOID_RINGBUF 0x10
+
+struct loader_options {
+	bool want[LOADER_NPROBES];
+	unsigned ring_buffer_mb;    /* 0: 8 */
+	unsigned flags;             /* LOADER_AVOID_*, LOADER_NO_PROBING */
+};
+
+/* NULL with a one-line reason in err. */
+loader *loader_open(const struct loader_options *o, char *err, size_t errlen);
+void loader_free(loader **l);
+
+/* "tp_btf/sched_process_exec", ...; NULL when the probe is off. */
+const char *loader_hook(const loader *l, enum loader_probe p);
+const char *loader_probe_name(enum loader_probe p);
+/* True if the file probe uses the security_* hooks (not syscalls). */
+bool loader_files_lsm(const loader *l);
+
+/* The events map and whether it is a ring buffer (else a perf buffer). */
+int loader_events_fd(const loader *l);
+bool loader_ringbuf(const loader *l);
+size_t loader_perf_pages(const loader *l);
+
+/* Sums of the kernel's per-CPU counters (enum probe_stat). */
+int loader_stats(const loader *l, uint64_t out[PROBE_STAT_MAX]);
+
+/* Makes the watch maps hold exactly these entries (new ones are added
+ * before stale ones are removed, so nothing watched is ever missed), and
+ * invalidates the kernel's cached directory verdicts.  -errno on failure. */
+int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfiles,
+		      const struct probe_inode_key *dirs, size_t ndirs,
+		      const struct probe_name_key *names, size_t nnames);
+
+#endif

@@ -1,0 +1,169 @@
+/* path.bpf.h — file paths and the watch list, in the kernel.
+ *
+ * A watched file is known by (device, inode): opening it through a
+ * relative path, "..", a symbolic link or another hard link reaches the
+ * same inode.  A watched directory is matched by walking the file's
+ * parents (at most PROBE_DIR_DEPTH) and looking each one up; the verdict
+ * for a (dentry, inode) is cached so that the read and write hooks, which
+ * run on every call, cost one lookup.  Renames and new hard links can move
+ * a file into or out of a watched directory, so they bump dir_epoch and
+ * every cached verdict becomes stale.
+ *
+ * Paths are built by walking dentries up to the task's root (so a
+ * process in a container sees its own paths, as with d_path), crossing
+ * mount points, leaf first (see probe.h). */
+#ifndef BPFALERT_PATH_BPF_H
+#define BPFALERT_PATH_BPF_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROBE_WATCH_MAX);
+	__type(key, struct probe_inode_key);
+	__type(value, __u32);
+} watch_files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROBE_WATCH_MAX);
+	__type(key, struct probe_inode_key);
+	__type(value, __u32);
+} watch_dirs SEC(".maps");
+
+/* Basenames of watched paths: path-name system calls are filtered on them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROBE_WATCH_MAX);
+	__type(key, struct probe_name_key);
+	__type(value, __u32);
+} watch_names SEC(".maps");
+
+/* Written by user space through the mmap'd .bss. */
+__u32 watch_ndirs;
+__u64 dir_epoch;
+
+struct verdict_key {
+	__u64 dentry;
+	__u64 dev;
+	__u64 ino;
+	__u32 gen;
+	__u32 pad;
+};
+
+struct verdict {
+	__u64 epoch;
+	__u32 match;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct verdict_key);
+	__type(value, struct verdict);
+} verdicts SEC(".maps");
+
+static __always_inline __u32 dir_walk(struct dentry *dentry, __u64 dev)
+{
+	struct probe_inode_key pk = { .dev = dev };
+
+	for (int i = 0; i < PROBE_DIR_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (!parent || parent == dentry)
+			break;
+		/* d_parent never leaves the superblock: same device. */
+		pk.ino = BPF_CORE_READ(parent, d_inode, i_ino);
+		if (bpf_map_lookup_elem(&watch_dirs, &pk))
+			return PROBE_MATCH_DIR;
+		dentry = parent;
+	}
+	return 0;
+}
+
+/* enum probe_match, or 0.  Fills *key with the file's identity. */
+static __always_inline __u32 watch_match(struct inode *inode, struct dentry *dentry,
+					 struct probe_inode_key *key)
+{
+	struct verdict_key vk = {};
+	struct verdict nv = {}, *v;
+	__u64 epoch;
+
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	if (bpf_map_lookup_elem(&watch_files, key))
+		return PROBE_MATCH_FILE;
+	if (!*(volatile __u32 *)&watch_ndirs)
+		return 0;
+
+	vk.dentry = (__u64)dentry;
+	vk.dev = key->dev;
+	vk.ino = key->ino;
+	vk.gen = BPF_CORE_READ(inode, i_generation);
+	epoch = *(volatile __u64 *)&dir_epoch;
+	v = bpf_map_lookup_elem(&verdicts, &vk);
+	if (v && v->epoch == epoch)
+		return v->match;
+	nv.epoch = epoch;
+	nv.match = dir_walk(dentry, key->dev);
+	bpf_map_update_elem(&verdicts, &vk, &nv, BPF_ANY);
+	return nv.match;
+}
+
+/* The verifier follows every iteration of a bounded loop; to keep the
+ * states of successive iterations equal (and so pruned), the write offset
+ * is masked into [0, PROBE_PATH_BUF) instead of being tracked exactly, and
+ * probe.h's buffer has PROBE_NAME_MAX bytes of slack past that. */
+#define PATH_OFF_MASK (PROBE_PATH_BUF - 1)
+
+static __always_inline void path_walk(struct probe_path *p, struct dentry *dentry,
+				      struct vfsmount *vfsmnt, struct task_struct *task)
+{
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = real_mount(vfsmnt);
+	__u32 off = 0, depth = 0;
+	__u16 flags = PROBE_PATH_TRUNCATED;
+
+	for (int i = 0; i < PROBE_PATH_DEPTH; i++) {
+		struct dentry *mnt_root, *parent;
+		const unsigned char *name;
+		long n;
+
+		if (dentry == root_dentry && vfsmnt == root_mnt) {
+			flags = 0;
+			break;
+		}
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt || !up) {     /* the global root */
+				flags = 0;
+				break;
+			}
+			/* Continue in the parent mount, from the mount point. */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfsmnt = mount_vfs(up);
+			continue;
+		}
+		if (off > PROBE_PATH_BUF - PROBE_NAME_MAX)
+			break;
+		name = BPF_CORE_READ(dentry, d_name.name);
+		n = bpf_probe_read_kernel_str(p->buf + (off & PATH_OFF_MASK), PROBE_NAME_MAX, name);
+		if (n <= 1)
+			break;
+		off = (off + (__u32)n) & PATH_OFF_MASK;
+		depth++;
+		dentry = parent;
+	}
+	if (flags)
+		stat_inc(PROBE_STAT_PATH_TRUNC);
+	p->len = off;
+	p->depth = depth;
+	p->flags = flags;
+	p->pad = 0;
+}
+
+#endif

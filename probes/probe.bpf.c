@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* probe.bpf.c — bpfalert's kernel programs (DESIGN §8).
+ *
+ * Several programs exist for each probe; the loader (probe.c) turns on
+ * the best set the running kernel accepts and leaves the others unloaded:
+ *
+ *   exec     tp_btf/sched_process_exec      | tracepoint sched_process_exec
+ *   exit     tracepoint sched_process_exit
+ *   fork     tp_btf/sched_process_fork      | raw_tp sched_process_fork
+ *   files    fentry/security_*              | kprobe/security_*
+ *            | syscall tracepoints (open family at exit, resolving the
+ *              returned descriptor; read/write families at entry, for
+ *              descriptors opened elsewhere; ftruncate, mmap)
+ *   names    syscall tracepoints: truncate, unlink, rename, link
+ *   connect  fentry/tcp_connect | kprobe/tcp_connect
+ *            | tracepoint sock/inet_sock_set_state
+ *
+ * Only accesses to watched files leave the kernel (path.bpf.h).  One
+ * access is reported once per (process image, open file, access kind):
+ * the read and write hooks fire on every call, and `cat` of a large file
+ * must give one event, not one per block. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probe.h"
+#include "compat.bpf.h"
+#include "core_fixes.bpf.h"
+#include "path.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The syscall tracepoints' records (include/trace/events/syscalls.h)
+ * are a fixed layout; declared here without CO-RE because a relocated
+ * array base plus an index is a modified context pointer, which the
+ * verifier refuses to dereference. */
+struct sys_enter_ctx {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	long id;
+	long ret;
+};
+
+#define FMODE_READ   0x1
+#define FMODE_WRITE  0x2
+#define FMODE_PATH   0x4000
+#define PROT_WRITE   0x2
+#define AF_INET      2
+#define AF_INET6     10
+#define IPPROTO_TCP  6
+#define TCP_SYN_SENT 2
+
+/* ---- identity -------------------------------------------------------- */
+
+static __always_inline void fill_hdr(struct probe_hdr *h, __u32 type,
+				     struct task_struct *task)
+{
+	h->type = type;
+	h->pid = BPF_CORE_READ(task, tgid);
+	h->tid = BPF_CORE_READ(task, pid);
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = BPF_CORE_READ(task, cred, euid.val);
+	h->auid = task_auid(task);
+	h->ktime = bpf_ktime_get_ns();
+	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+}
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* ---- exec, exit, fork ------------------------------------------------ */
+
+static __always_inline void read_args(struct probe_exec *r, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start, end, len;
+
+	r->args_len = 0;
+	if (!mm)
+		return;
+	start = BPF_CORE_READ(mm, arg_start);
+	end = BPF_CORE_READ(mm, arg_end);
+	if (end <= start)
+		return;
+	len = end - start;
+	if (len > PROBE_ARGS_MAX) {
+		len = PROBE_ARGS_MAX;
+		r->flags |= PROBE_EXEC_TRUNC_ARGS;
+	}
+	if (bpf_probe_read_user(r->args, len, (void *)start) < 0) {
+		r->flags |= PROBE_EXEC_ERROR_ARGS;
+		return;
+	}
+	r->args_len = len;
+}
+
+static __always_inline void read_cgroup(struct probe_exec *r, struct task_struct *task)
+{
+	struct cgroup *cg = task_container_cgroup(task);
+	long n = 0;
+
+	r->cgroup_len = 0;
+	if (!cg || BPF_CORE_READ(cg, level) == 0)
+		return;
+	n = bpf_probe_read_kernel_str(r->cgroup, sizeof(r->cgroup),
+				      BPF_CORE_READ(cg, kn, name));
+	if (n > 1)
+		r->cgroup_len = n - 1;
+}
+
+static __always_inline int do_exec(void *ctx, const char *filename)
+{
+	struct task_struct *task = current_task();
+	struct probe_exec *r = RESERVE(struct probe_exec);
+	struct path pwd;
+	long n;
+
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_EXEC, task);
+	r->flags = 0;
+	n = bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), filename);
+	if (n < 1)
+		n = 1;
+	if (n == sizeof(r->filename))
+		r->flags |= PROBE_EXEC_TRUNC_FILENAME;
+	r->filename_len = n - 1;
+	read_args(r, task);
+	read_cgroup(r, task);
+	pwd = BPF_CORE_READ(task, fs, pwd);
+	if (pwd.dentry)
+		path_walk(&r->cwd, pwd.dentry, pwd.mnt, task);
+	else {
+		r->flags |= PROBE_EXEC_ERROR_CWD;
+		r->cwd.len = r->cwd.depth = r->cwd.flags = 0;
+	}
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return do_exec(ctx, BPF_CORE_READ(bprm, filename));
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int exec_tp(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 loc = ctx->__data_loc_filename;
+
+	return do_exec(ctx, (const char *)ctx + (loc & 0xFFFF));
+}
+
+/* The whole thread group is gone once signal->live reaches zero; do_exit
+ * decrements it before this tracepoint. */
+SEC("tracepoint/sched/sched_process_exit")
+int exit_tp(void *ctx)
+{
+	struct task_struct *task = current_task();
+	struct probe_exit *r;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	r = RESERVE(struct probe_exit);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_EXIT, task);
+	r->exit_code = BPF_CORE_READ(task, exit_code);
+	r->pad = 0;
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+static __always_inline int do_fork(void *ctx, struct task_struct *child)
+{
+	struct probe_fork *r;
+
+	/* New threads are not new processes. */
+	if (BPF_CORE_READ(child, tgid) != BPF_CORE_READ(child, pid))
+		return 0;
+	r = RESERVE(struct probe_fork);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_FORK, child);
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return do_fork(ctx, child);
+}
+
+/* The classic tracepoint only carries the child's pid, not whether it is
+ * a thread; the raw tracepoint has the task itself. */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return do_fork(ctx, child);
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+struct seen_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 file;
+};
+
+struct seen_val {
+	__u64 mm;        /* the process image: an exec starts afresh */
+	__u32 mask;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct seen_key);
+	__type(value, struct seen_val);
+} seen SEC(".maps");
+
+/* How an access relates to the "seen" map. */
+enum seen_mode {
+	SEEN_NONE,      /* always reported, not remembered (truncation) */
+	SEEN_CHECK,     /* reads and writes: once per open file and kind */
+	SEEN_OPEN,      /* a new open file: always reported, remembered */
+};
+
+/* True if this process image already reported `mask` on this open file.
+ * A struct file freed by close is often reallocated at the same address
+ * by the next open, which is why every open (SEEN_OPEN, or
+ * security_file_open in LSM mode) starts the entry afresh. */
+static __always_inline bool seen_before(struct task_struct *task, struct file *file,
+					__u32 mask, enum seen_mode mode)
+{
+	struct seen_key k = { .tgid = BPF_CORE_READ(task, tgid), .file = (__u64)file };
+	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
+	struct seen_val nv = { .mm = mm, .mask = mask };
+	struct seen_val *v;
+
+	if (mode == SEEN_CHECK) {
+		v = bpf_map_lookup_elem(&seen, &k);
+		if (v && v->mm == mm) {
+			if ((v->mask & mask) == mask)
+				return true;
+			nv.mask |= v->mask;
+		}
+	}
+	bpf_map_update_elem(&seen, &k, &nv, BPF_ANY);
+	return false;
+}
+
+static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
+				  struct file *file, __u32 mask, __u32 hook, enum seen_mode mode)
+{
+	struct task_struct *task;
+	struct probe_inode_key key;
+	struct probe_file *r;
+	struct inode *inode;
+	__u32 match;
+
+	if (!dentry || !mask)
+		return 0;
+	inode = BPF_CORE_READ(dentry, d_inode);
+	if (!inode)
+		return 0;
+	stat_inc(PROBE_STAT_FILE_SEEN);
+	match = watch_match(inode, dentry, &key);
+	if (!match)
+		return 0;
+	stat_inc(PROBE_STAT_FILE_MATCHED);
+	task = current_task();
+	if (file && mode != SEEN_NONE && seen_before(task, file, mask, mode)) {
+		stat_inc(PROBE_STAT_FILE_DEDUP);
+		return 0;
+	}
+	r = RESERVE(struct probe_file);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_FILE, task);
+	r->hook = hook;
+	r->mask = mask;
+	r->match = match;
+	r->mode = BPF_CORE_READ(inode, i_mode);
+	r->dev = key.dev;
+	r->ino = key.ino;
+	path_walk(&r->path, dentry, mnt, task);
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+static __always_inline int report_file(void *ctx, struct file *file, __u32 mask, __u32 hook,
+				       enum seen_mode mode)
+{
+	if (!file)
+		return 0;
+	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+		      file, mask, hook, mode);
+}
+
+/* An open of a watched file forgets what its struct file's address was
+ * used for before (LSM mode, where opens are not reported). */
+static __always_inline int forget_file(struct file *file)
+{
+	struct task_struct *task = current_task();
+	struct seen_key k = { .tgid = BPF_CORE_READ(task, tgid), .file = (__u64)file };
+	struct probe_inode_key key;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+
+	if (inode && watch_match(inode, dentry, &key))
+		bpf_map_delete_elem(&seen, &k);
+	return 0;
+}
+
+static __always_inline struct file *fd_file(long fd)
+{
+	struct task_struct *task = current_task();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The access an open file grants, from its f_mode (the open flags are
+ * already folded in; O_TRUNC on a read-only open is not seen). */
+static __always_inline __u32 file_mask(struct file *file)
+{
+	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	__u32 mask = 0;
+
+	if (fmode & FMODE_PATH)
+		return 0;
+	if (fmode & FMODE_READ)
+		mask |= PROBE_MAY_READ;
+	if (fmode & FMODE_WRITE)
+		mask |= PROBE_MAY_WRITE;
+	return mask;
+}
+
+/* security_* hooks: fentry where the kernel allows it, else kprobes. */
+
+SEC("fentry/security_file_permission")
+int BPF_PROG(fp_fentry, struct file *file, int mask)
+{
+	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
+			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK);
+}
+
+SEC("fentry/security_mmap_file")
+int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long flags)
+{
+	if (!(prot & PROT_WRITE))
+		return 0;
+	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK);
+}
+
+SEC("fentry/security_path_truncate")
+int BPF_PROG(ptrunc_fentry, const struct path *path)
+{
+	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
+		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE);
+}
+
+/* Since 6.2 ftruncate and O_TRUNC go through security_file_truncate. */
+SEC("fentry/security_file_truncate")
+int BPF_PROG(ftrunc_fentry, struct file *file)
+{
+	if (!file)
+		return 0;
+	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE);
+}
+
+SEC("fentry/security_file_open")
+int BPF_PROG(fopen_fentry, struct file *file)
+{
+	return forget_file(file);
+}
+
+SEC("kprobe/security_file_permission")
+int BPF_KPROBE(fp_kprobe, struct file *file, int mask)
+{
+	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
+			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK);
+}
+
+SEC("kprobe/security_mmap_file")
+int BPF_KPROBE(mmap_kprobe, struct file *file, unsigned long prot, unsigned long flags)
+{
+	if (!(prot & PROT_WRITE))
+		return 0;
+	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK);
+}
+
+SEC("kprobe/security_path_truncate")
+int BPF_KPROBE(ptrunc_kprobe, const struct path *path)
+{
+	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
+		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE);
+}
+
+SEC("kprobe/security_file_truncate")
+int BPF_KPROBE(ftrunc_kprobe, struct file *file)
+{
+	if (!file)
+		return 0;
+	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE);
+}
+
+SEC("kprobe/security_file_open")
+int BPF_KPROBE(fopen_kprobe, struct file *file)
+{
+	return forget_file(file);
+}
+
+/* Syscall tracepoints.  Opens are reported at exit, from the descriptor
+ * the call returned: the match is on the file actually opened. */
+
+static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook)
+{
+	struct file *file = fd_file(ctx->ret);
+
+	if (!file)
+		return 0;
+	return report_file(ctx, file, file_mask(file), hook, SEEN_OPEN);
+}
+
+#define OPEN_EXIT(name, hook)                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int sys_exit_##name(struct sys_exit_ctx *ctx)                  \
+	{                                                                      \
+		return on_open(ctx, hook);                                   \
+	}
+
+OPEN_EXIT(openat, PROBE_HOOK_SYS_OPENAT)
+OPEN_EXIT(openat2, PROBE_HOOK_SYS_OPENAT2)
+#ifdef __TARGET_ARCH_x86
+OPEN_EXIT(open, PROBE_HOOK_SYS_OPEN)
+OPEN_EXIT(creat, PROBE_HOOK_SYS_CREAT)
+#endif
+
+/* Reads and writes through a descriptor: what an open in this process
+ * did not show, above all a descriptor inherited from a parent. */
+static __always_inline int fd_access(struct sys_enter_ctx *ctx, int argi,
+				     __u32 mask, __u32 hook)
+{
+	long fd = (long)ctx->args[argi];
+
+	return report_file(ctx, fd_file(fd), mask, hook, SEEN_CHECK);
+}
+
+#define FD_ENTER(name, argi, mask, hook)                                       \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                \
+	{                                                                      \
+		return fd_access(ctx, argi, mask, hook);                       \
+	}
+
+FD_ENTER(read, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_READ)
+FD_ENTER(pread64, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_PREAD64)
+FD_ENTER(readv, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_READV)
+FD_ENTER(preadv, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_PREADV)
+FD_ENTER(preadv2, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_PREADV2)
+FD_ENTER(write, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_WRITE)
+FD_ENTER(pwrite64, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITE64)
+FD_ENTER(writev, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_WRITEV)
+FD_ENTER(pwritev, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITEV)
+FD_ENTER(pwritev2, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITEV2)
+
+/* Two descriptors: the source is read, the destination written. */
+#define FD2_ENTER(name, in, out, hook)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                \
+	{                                                                      \
+		fd_access(ctx, in, PROBE_MAY_READ, hook);                      \
+		return fd_access(ctx, out, PROBE_MAY_WRITE, hook);             \
+	}
+
+FD2_ENTER(sendfile64, 1, 0, PROBE_HOOK_SYS_SENDFILE64)
+FD2_ENTER(copy_file_range, 0, 2, PROBE_HOOK_SYS_COPY_FILE_RANGE)
+FD2_ENTER(splice, 0, 2, PROBE_HOOK_SYS_SPLICE)
+
+SEC("tracepoint/syscalls/sys_enter_ftruncate")
+int sys_enter_ftruncate(struct sys_enter_ctx *ctx)
+{
+	struct file *file = fd_file((long)ctx->args[0]);
+
+	if (!file)
+		return 0;
+	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SYS_FTRUNCATE, SEEN_NONE);
+}
+
+/* mmap(..., prot, flags, fd, off): a writable mapping, as the seed's
+ * security_mmap_file selector (prot & PROT_WRITE). */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int sys_enter_mmap(struct sys_enter_ctx *ctx)
+{
+	if (!(ctx->args[2] & PROT_WRITE))
+		return 0;
+	return fd_access(ctx, 4, PROBE_MAY_WRITE, PROBE_HOOK_SYS_MMAP);
+}
+
+/* ---- path-name system calls ------------------------------------------ */
+
+/* True if the last component of the user string is a watched basename. */
+static __noinline bool basename_watched(const char *uname)
+{
+	char buf[PROBE_NAME_MAX];
+	struct probe_name_key k = {};
+	long n = bpf_probe_read_user_str(buf, sizeof(buf), uname);
+	int last = 0;
+
+	if (n <= 1)
+		return false;
+	for (int i = 0; i < PROBE_NAME_MAX; i++) {
+		if (i >= n)
+			break;
+		if (buf[i] == '/')
+			last = i + 1;
+	}
+	bpf_probe_read_user_str(k.name, sizeof(k.name), uname + last);
+	return bpf_map_lookup_elem(&watch_names, &k) != NULL;
+}
+
+static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
+				     const char *name2, bool always)
+{
+	struct probe_name *r;
+
+	stat_inc(PROBE_STAT_NAME_SEEN);
+	if (!always && !basename_watched(name) && !(name2 && basename_watched(name2)))
+		return 0;
+	r = RESERVE(struct probe_name);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_NAME, current_task());
+	r->hook = hook;
+	r->pad = 0;
+	if (bpf_probe_read_user_str(r->name, sizeof(r->name), name) < 0)
+		r->name[0] = 0;
+	r->name2[0] = 0;
+	if (name2 && bpf_probe_read_user_str(r->name2, sizeof(r->name2), name2) < 0)
+		r->name2[0] = 0;
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+#define ARG(ctx, i) ((const char *)(ctx)->args[i])
+
+/* truncate(2) names its file; it is rare, so every call goes to user space. */
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int sys_enter_truncate(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_TRUNCATE, ARG(ctx, 0), NULL, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int sys_enter_unlinkat(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_UNLINKAT, ARG(ctx, 1), NULL, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_renameat")
+int sys_enter_renameat(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_RENAMEAT, ARG(ctx, 1), ARG(ctx, 3), false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_renameat2")
+int sys_enter_renameat2(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_RENAMEAT2, ARG(ctx, 1), ARG(ctx, 3), false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_linkat")
+int sys_enter_linkat(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_LINKAT, ARG(ctx, 1), ARG(ctx, 3), false);
+}
+
+#ifdef __TARGET_ARCH_x86
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int sys_enter_unlink(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_UNLINK, ARG(ctx, 0), NULL, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_rename")
+int sys_enter_rename(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_RENAME, ARG(ctx, 0), ARG(ctx, 1), false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_link")
+int sys_enter_link(struct sys_enter_ctx *ctx)
+{
+	return name_call(ctx, PROBE_HOOK_SYS_LINK, ARG(ctx, 0), ARG(ctx, 1), false);
+}
+#endif
+
+/* A rename or a new link may move a file in or out of a watched directory. */
+static __always_inline int bump_epoch(struct sys_exit_ctx *ctx)
+{
+	if (ctx->ret == 0 && *(volatile __u32 *)&watch_ndirs)
+		__sync_fetch_and_add(&dir_epoch, 1);
+	return 0;
+}
+
+#define EPOCH_EXIT(name)                                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int sys_exit_##name(struct sys_exit_ctx *ctx)                  \
+	{                                                                      \
+		return bump_epoch(ctx);                                        \
+	}
+
+EPOCH_EXIT(renameat)
+EPOCH_EXIT(renameat2)
+EPOCH_EXIT(linkat)
+#ifdef __TARGET_ARCH_x86
+EPOCH_EXIT(rename)
+EPOCH_EXIT(link)
+#endif
+
+/* ---- connect --------------------------------------------------------- */
+
+static __always_inline int connect_sock(void *ctx, struct sock *sk)
+{
+	struct probe_connect *r;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	r = RESERVE(struct probe_connect);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_CONNECT, current_task());
+	r->hook = PROBE_HOOK_TCP_CONNECT;
+	r->family = family;
+	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	__builtin_memset(r->saddr, 0, sizeof(r->saddr));
+	__builtin_memset(r->daddr, 0, sizeof(r->daddr));
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_v6_daddr);
+	}
+	SUBMIT(ctx, r);
+	return 0;
+}
+
+SEC("fentry/tcp_connect")
+int BPF_PROG(connect_fentry, struct sock *sk)
+{
+	return connect_sock(ctx, sk);
+}
+
+SEC("kprobe/tcp_connect")
+int BPF_KPROBE(connect_kprobe, struct sock *sk)
+{
+	return connect_sock(ctx, sk);
+}
+
+/* Moving to SYN_SENT happens in the connecting task, before the source
+ * port is chosen: sport is 0 on this path. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int connect_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct probe_connect *r;
+	__u16 family;
+
+	if (ctx->protocol != IPPROTO_TCP || ctx->newstate != TCP_SYN_SENT)
+		return 0;
+	family = ctx->family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	r = RESERVE(struct probe_connect);
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, PROBE_REC_CONNECT, current_task());
+	r->hook = PROBE_HOOK_TCP_CONNECT;
+	r->family = family;
+	r->sport = ctx->sport;
+	r->dport = ctx->dport;
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	__builtin_memset(r->saddr, 0, sizeof(r->saddr));
+	__builtin_memset(r->daddr, 0, sizeof(r->daddr));
+	if (family == AF_INET) {
+		bpf_probe_read_kernel(r->saddr, 4, &ctx->saddr);
+		bpf_probe_read_kernel(r->daddr, 4, &ctx->daddr);
+	} else {
+		bpf_probe_read_kernel(r->saddr, 16, &ctx->saddr_v6);
+		bpf_probe_read_kernel(r->daddr, 16, &ctx->daddr_v6);
+	}
+	SUBMIT(ctx, r);
+	return 0;
+}

@@ -1,0 +1,194 @@
+/* probe — the records the kernel programs (probe.bpf.c) hand to user space
+ * (probe.c, bpf_source.c) through the ring buffer, and the keys of the maps
+ * user space fills.  Both sides compile this file, so every struct uses
+ * fixed-width types with explicit padding: the layout is the same for the
+ * BPF target and for the host (both LP64).
+ *
+ * Paths are sent as components, leaf first, each NUL-terminated
+ * ("passwd\0etc\0" is /etc/passwd): the kernel walks dentries upwards and
+ * cannot know the total length in advance; user space reverses them. */
+#ifndef BPFALERT_PROBE_H
+#define BPFALERT_PROBE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PROBE_COMM_LEN      16
+#define PROBE_FILENAME_MAX  512   /* exec: the file name as passed to execve */
+#define PROBE_ARGS_MAX      4096  /* exec: argv block, NUL-separated */
+#define PROBE_CGROUP_MAX    128   /* leaf name of the task's cgroup */
+#define PROBE_NAME_MAX      256   /* one path component (NAME_MAX + NUL) */
+#define PROBE_PATH_BUF      4096  /* components of one path */
+#define PROBE_PATH_DEPTH    32    /* components walked before giving up */
+#define PROBE_DIR_DEPTH     16    /* parents checked against watched dirs */
+#define PROBE_KEYNAME_MAX   64    /* basenames matched in the kernel */
+#define PROBE_WATCH_MAX     1024  /* entries of each watch map */
+
+/* Access mask, as the kernel's MAY_* bits (include/linux/fs.h). */
+#define PROBE_MAY_WRITE 0x2
+#define PROBE_MAY_READ  0x4
+
+enum probe_rec_type {
+	PROBE_REC_EXEC = 1,
+	PROBE_REC_EXIT,
+	PROBE_REC_FORK,
+	PROBE_REC_FILE,       /* access to a watched file */
+	PROBE_REC_NAME,       /* a path-name syscall user space must resolve */
+	PROBE_REC_CONNECT,
+};
+
+/* Which kernel function or system call produced a record. */
+enum probe_hook {
+	PROBE_HOOK_NONE = 0,
+	PROBE_HOOK_SECURITY_FILE_PERMISSION,
+	PROBE_HOOK_SECURITY_MMAP_FILE,
+	PROBE_HOOK_SECURITY_PATH_TRUNCATE,
+	PROBE_HOOK_SECURITY_FILE_TRUNCATE,
+	PROBE_HOOK_SYS_OPEN,
+	PROBE_HOOK_SYS_OPENAT,
+	PROBE_HOOK_SYS_OPENAT2,
+	PROBE_HOOK_SYS_CREAT,
+	PROBE_HOOK_SYS_TRUNCATE,
+	PROBE_HOOK_SYS_FTRUNCATE,
+	PROBE_HOOK_SYS_READ,
+	PROBE_HOOK_SYS_PREAD64,
+	PROBE_HOOK_SYS_READV,
+	PROBE_HOOK_SYS_PREADV,
+	PROBE_HOOK_SYS_PREADV2,
+	PROBE_HOOK_SYS_WRITE,
+	PROBE_HOOK_SYS_PWRITE64,
+	PROBE_HOOK_SYS_WRITEV,
+	PROBE_HOOK_SYS_PWRITEV,
+	PROBE_HOOK_SYS_PWRITEV2,
+	PROBE_HOOK_SYS_SENDFILE64,
+	PROBE_HOOK_SYS_COPY_FILE_RANGE,
+	PROBE_HOOK_SYS_SPLICE,
+	PROBE_HOOK_SYS_MMAP,
+	PROBE_HOOK_SYS_UNLINK,
+	PROBE_HOOK_SYS_UNLINKAT,
+	PROBE_HOOK_SYS_RENAME,
+	PROBE_HOOK_SYS_RENAMEAT,
+	PROBE_HOOK_SYS_RENAMEAT2,
+	PROBE_HOOK_SYS_LINK,
+	PROBE_HOOK_SYS_LINKAT,
+	PROBE_HOOK_TCP_CONNECT,
+	PROBE_HOOK_MAX,
+};
+
+/* How a file record matched the watch list. */
+enum probe_match {
+	PROBE_MATCH_FILE = 1,    /* (dev, ino) of the file itself */
+	PROBE_MATCH_DIR,         /* (dev, ino) of one of its parents */
+};
+
+/* Counters kept per CPU in the kernel (map "stats"). */
+enum probe_stat {
+	PROBE_STAT_LOST,         /* records dropped: ring buffer full */
+	PROBE_STAT_FILE_SEEN,    /* file accesses checked against the watch */
+	PROBE_STAT_FILE_MATCHED, /* ... of which matched */
+	PROBE_STAT_FILE_DEDUP,   /* matched but already reported (same
+				    process, open file and access kind) */
+	PROBE_STAT_NAME_SEEN,    /* path-name syscalls checked */
+	PROBE_STAT_PATH_TRUNC,   /* paths cut at PROBE_PATH_DEPTH/BUF */
+	PROBE_STAT_MAX,
+};
+
+/* exec flags (struct probe_exec.flags) */
+#define PROBE_EXEC_TRUNC_FILENAME 0x1
+#define PROBE_EXEC_TRUNC_ARGS     0x2
+#define PROBE_EXEC_ERROR_ARGS     0x4
+#define PROBE_EXEC_ERROR_CWD      0x8
+
+/* path flags (struct probe_path.flags) */
+#define PROBE_PATH_TRUNCATED 0x1   /* the walk stopped before the root */
+
+/* Identity of the task a record is about (the current task, except for
+ * fork records, where it is the child). */
+struct probe_hdr {
+	__u32 type;          /* enum probe_rec_type */
+	__u32 pid;           /* thread group id, in the initial pid namespace */
+	__u32 tid;
+	__u32 ppid;          /* real parent's thread group id */
+	__u32 uid;           /* effective uid */
+	__u32 auid;          /* login uid; 4294967295 when unset */
+	__u64 ktime;         /* bpf_ktime_get_ns() when the record was made */
+	char comm[PROBE_COMM_LEN];
+};
+
+struct probe_path {
+	__u16 len;           /* bytes of buf in use */
+	__u16 depth;         /* components in buf */
+	__u16 flags;         /* PROBE_PATH_* */
+	__u16 pad;
+	char buf[PROBE_PATH_BUF + PROBE_NAME_MAX];   /* see path.bpf.h */
+};
+
+struct probe_exec {
+	struct probe_hdr h;
+	__u32 flags;         /* PROBE_EXEC_* */
+	__u16 filename_len;  /* without the NUL */
+	__u16 args_len;      /* bytes of args in use (argv[0] included) */
+	__u16 cgroup_len;    /* without the NUL; 0: root cgroup or unknown */
+	__u16 pad[3];
+	char filename[PROBE_FILENAME_MAX];
+	char args[PROBE_ARGS_MAX];
+	char cgroup[PROBE_CGROUP_MAX];
+	struct probe_path cwd;
+};
+
+struct probe_exit {
+	struct probe_hdr h;
+	__u32 exit_code;     /* wait status: code << 8 | signal */
+	__u32 pad;
+};
+
+/* h is the child's identity; h.ppid the forking process. */
+struct probe_fork {
+	struct probe_hdr h;
+};
+
+struct probe_file {
+	struct probe_hdr h;
+	__u32 hook;          /* enum probe_hook */
+	__u32 mask;          /* PROBE_MAY_* */
+	__u32 match;         /* enum probe_match */
+	__u32 mode;          /* the inode's i_mode */
+	__u64 dev;           /* kernel dev_t of the file's superblock */
+	__u64 ino;
+	struct probe_path path;
+};
+
+/* A system call that names a file by path (truncate, unlink, rename,
+ * link): the kernel has no struct file to match, so user space resolves
+ * the name.  Sent when the basename is watched, or always for truncate. */
+struct probe_name {
+	struct probe_hdr h;
+	__u32 hook;
+	__u32 pad;
+	char name[PROBE_NAME_MAX];   /* as passed by the caller */
+	char name2[PROBE_NAME_MAX];  /* rename/link: the new name */
+};
+
+struct probe_connect {
+	struct probe_hdr h;
+	__u32 hook;
+	__u16 family;        /* AF_INET, AF_INET6 */
+	__u16 sport;         /* host order; 0 when not bound yet */
+	__u16 dport;         /* host order */
+	__u16 pad[3];
+	__u8 saddr[16];      /* network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
+/* Keys of the watch maps (filled by user space). */
+struct probe_inode_key {
+	__u64 dev;           /* kernel dev_t: major << 20 | minor */
+	__u64 ino;
+};
+
+struct probe_name_key {
+	char name[PROBE_KEYNAME_MAX];
+};
+
+#endif

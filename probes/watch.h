@@ -1,0 +1,67 @@
+/* watch — the configured watch list (probes.files.watch) as the kernel
+ * matches it: by (device, inode).
+ *
+ * A path ending in "/" (or naming a directory) watches everything below
+ * it; any other path watches one file.  stat(2) follows symbolic links,
+ * so a link's target is what is watched, and hard links share the inode.
+ *
+ * An inode is only valid until the path is replaced: editors and tools
+ * like vipw write a new file and rename it over the old one.  The list is
+ * therefore stat'ed again on every refresh (periodically, and soon after
+ * the kernel saw a rename, unlink or link naming a watched basename), and
+ * each change is reported so that the maps can be updated and the change
+ * itself reported as an access. */
+#ifndef BPFALERT_WATCH_H
+#define BPFALERT_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "probe.h"
+
+struct watch_item {
+	char *path;                 /* as configured */
+	bool dir;                   /* watches what is below */
+	bool present;
+	struct probe_inode_key key; /* valid when present */
+	uint32_t mode;
+};
+
+typedef struct watch_list watch_list;
+
+/* Stats every path; missing ones are kept (they may appear later). */
+watch_list *watch_list_new(const char *const *paths, size_t n);
+void watch_list_free(watch_list **w);
+
+size_t watch_list_count(const watch_list *w);
+const struct watch_item *watch_list_item(const watch_list *w, size_t i);
+
+/* Called for every item whose identity changed: replaced, removed or
+ * (re)appeared.  `old` is the previous key when was_present. */
+typedef void (*watch_change_fn)(void *ctx, const struct watch_item *it,
+				const struct probe_inode_key *old, bool was_present);
+
+/* Stats every path again; returns how many items changed. */
+size_t watch_list_refresh(watch_list *w, watch_change_fn fn, void *ctx);
+
+/* The keys for the kernel's maps.  Return the number written (at most
+ * max). */
+size_t watch_list_keys(const watch_list *w, bool dirs, struct probe_inode_key *out, size_t max);
+size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t max);
+
+/* The item watching this file (dev, ino), or NULL. */
+const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k);
+
+/* True if the last component of `name` is one of the watched basenames. */
+bool watch_list_has_basename(const watch_list *w, const char *name);
+
+/* The kernel's dev_t (major << 20 | minor) of a stat(2) st_dev. */
+uint64_t watch_kdev(dev_t dev);
+
+/* The last component of a path ("" for "/"); trailing slashes ignored.
+ * Writes at most size-1 bytes; returns the full length. */
+size_t watch_basename(const char *path, char *out, size_t size);
+
+#endif

@@ -1,0 +1,884 @@
+/* The kernel probes for real: bpf_source loaded into the running kernel,
+ * driven on a live loop with a collecting sink, against real programs
+ * (cat, sh, truncate, mv) and raw system calls.
+ *
+ * These tests need root on a kernel with BTF and BPF.  Where the probes
+ * cannot be loaded, every test fails and says why: a machine that cannot
+ * run them has not shown that they work.
+ *
+ * One source is loaded for the whole case (loading verifies ~40 programs
+ * and takes seconds); each test runs in its own forked process, drains
+ * the shared ring buffer and looks for its own events by pid, so the
+ * rest of the machine's activity does not disturb it.  Tests that need
+ * other settings load their own source. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpf_source.h"
+#include "event.h"
+#include "fields.h"
+#include "flatten.h"
+#include "loop.h"
+#include "rule.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+#define WAIT_MS 10000
+
+struct collector {
+	struct json_object **ev;
+	size_t n, cap;
+};
+
+static struct {
+	loop *l;
+	bpf_source *src;
+	char err[512];
+	char *dir;              /* temporary tree */
+	char *watched;          /* a watched file */
+	char *hard;             /* a hard link to it */
+	char *link;             /* a symbolic link to /etc/passwd */
+	char *wdir;             /* a watched directory */
+	char *deep;             /* a file two levels below it */
+	char *replaced;         /* a watched file that gets renamed over */
+	struct collector col;
+	bool lsm;               /* the file probe uses the security_* hooks */
+} F;
+
+static void collect(void *ctx, struct json_object *root, const char *origin)
+{
+	struct collector *c = ctx;
+
+	ck_assert_str_eq(origin, "bpf");
+	c->ev = xgrow(c->ev, &c->cap, c->n + 1, sizeof(*c->ev));
+	c->ev[c->n++] = root;
+}
+
+static void collector_clear(struct collector *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		json_object_put(c->ev[i]);
+	free(c->ev);
+	memset(c, 0, sizeof(*c));
+}
+
+static const char *const hook_names[] = { "exec", "exit", "fork", "files", "connect" };
+
+static const char *hook_of(const bpf_source *s, const char *probe)
+{
+	const char *const *names, *const *hooks;
+	size_t n = bpf_source_hooks(s, &names, &hooks);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], probe))
+			return hooks[i];
+	return NULL;
+}
+
+static bpf_source *load(const char *const *watch, size_t nwatch, bool connect, unsigned avoid,
+			struct collector *col, char *err, size_t errlen)
+{
+	struct bpf_source_config cfg = {
+		.exec = true, .exit = true, .fork = true, .connect = connect,
+		.watch = watch, .nwatch = nwatch, .ring_buffer_mb = 8,
+		.proc_root = "/proc", .cgroup_root = "/sys/fs/cgroup",
+		.pods_root = "/var/log/pods", .node_name = "probe-test-node", .avoid = avoid,
+	};
+	struct source_sink sink = { .object = collect, .ctx = col };
+
+	return bpf_source_new(F.l, &cfg, &sink, err, errlen);
+}
+
+static char *path_in(const char *rel)
+{
+	return xasprintf("%s/%s", F.dir, rel);
+}
+
+static void fixture_up(void)
+{
+	const char *watch[5];
+	char *sub;
+
+	F.l = loop_new();
+	F.dir = make_temp_dir();
+	F.watched = write_file(F.dir, "watched", "secret\n");
+	F.hard = path_in("hard");
+	F.link = path_in("link");
+	F.wdir = path_in("wdir/");
+	sub = path_in("wdir/sub");
+	F.replaced = write_file(F.dir, "replaced", "old\n");
+	if (link(F.watched, F.hard) || symlink("/etc/passwd", F.link) || mkdir(F.wdir, 0755) ||
+	    mkdir(sub, 0755)) {
+		snprintf(F.err, sizeof(F.err), "cannot make the test tree: %s", strerror(errno));
+		free(sub);
+		return;
+	}
+	F.deep = write_file(sub, "key", "k\n");
+	free(sub);
+	watch[0] = "/etc/passwd";
+	watch[1] = "/etc/shadow";
+	watch[2] = F.watched;
+	watch[3] = F.wdir;
+	watch[4] = F.replaced;
+	F.src = load(watch, 5, true, 0, &F.col, F.err, sizeof(F.err));
+	if (F.src)
+		F.lsm = strcmp(hook_of(F.src, "files"), "tracepoint/syscalls") != 0;
+}
+
+static void fixture_down(void)
+{
+	bpf_source_free(&F.src);
+	collector_clear(&F.col);
+	loop_free(&F.l);
+	if (F.dir)
+		rm_rf(F.dir);
+	free(F.dir);
+	free(F.watched);
+	free(F.hard);
+	free(F.link);
+	free(F.wdir);
+	free(F.deep);
+	free(F.replaced);
+	memset(&F, 0, sizeof(F));
+}
+
+static void need_probes(void)
+{
+	ck_assert_msg(F.src != NULL,
+		      "the kernel probes could not be loaded: %s -- these tests need root "
+		      "on a kernel with BTF and BPF; they fail rather than skip", F.err);
+	collector_clear(&F.col);
+}
+
+/* ---- running programs ------------------------------------------------ */
+
+static pid_t spawn(const char *cwd, const char *const argv[])
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		if (cwd && chdir(cwd))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+static pid_t run(const char *cwd, const char *const argv[])
+{
+	pid_t pid = spawn(cwd, argv);
+	int st = reap(pid);
+
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed (status %d)", argv[0], st);
+	return pid;
+}
+
+static pid_t sh(const char *script)
+{
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+	return run(NULL, argv);
+}
+
+/* ---- looking at events ----------------------------------------------- */
+
+/* "a.b.0.c": keys, and array indices. */
+static struct json_object *jget(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(k));
+		else if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	}
+	return o;
+}
+
+static const char *jstr(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static long long jint(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+struct want {
+	const char *kind;       /* "process_exec", "process_kprobe", ... */
+	pid_t pid;              /* 0: any */
+	const char *path;       /* file_arg.path */
+	int mask;               /* int_arg; 0: any */
+	const char *fn;         /* function_name contains this */
+	pid_t ppid;             /* parent.pid; 0: any */
+	const char *binary;     /* process.binary */
+};
+
+static bool matches(struct json_object *ev, const struct want *w)
+{
+	struct json_object *body;
+	const char *s;
+
+	if (!json_object_object_get_ex(ev, w->kind, &body))
+		return false;
+	if (w->pid && jint(body, "process.pid") != w->pid)
+		return false;
+	if (w->path && (!(s = jstr(body, "args.0.file_arg.path")) || strcmp(s, w->path)))
+		return false;
+	if (w->mask && jint(body, "args.1.int_arg") != w->mask)
+		return false;
+	if (w->fn && (!(s = jstr(body, "function_name")) || !strstr(s, w->fn)))
+		return false;
+	if (w->ppid && jint(body, "parent.pid") != w->ppid)
+		return false;
+	if (w->binary && (!(s = jstr(body, "process.binary")) || strcmp(s, w->binary)))
+		return false;
+	return true;
+}
+
+/* The first collected event matching w, waiting for it on the loop. */
+static struct json_object *await_in(struct collector *c, const struct want *w, int ms)
+{
+	int64_t end = loop_now() + ms;
+
+	for (;;) {
+		for (size_t i = 0; i < c->n; i++)
+			if (matches(c->ev[i], w))
+				return jget(c->ev[i], w->kind);
+		if (loop_now() >= end)
+			return NULL;
+		loop_run_once(F.l, 50);
+	}
+}
+
+static struct json_object *await(const struct want *w)
+{
+	struct json_object *b = await_in(&F.col, w, WAIT_MS);
+
+	ck_assert_msg(b != NULL, "no %s event (pid %d, path %s, mask %d, function %s) after %d ms; "
+		      "%zu events collected", w->kind, (int)w->pid, w->path ? w->path : "-", w->mask,
+		      w->fn ? w->fn : "-", WAIT_MS, F.col.n);
+	return b;
+}
+
+/* Runs the loop a little, so that late events would have arrived. */
+static void settle(int ms)
+{
+	int64_t end = loop_now() + ms;
+
+	while (loop_now() < end)
+		loop_run_once(F.l, 20);
+}
+
+/* The function a plain open-and-read of a file reports. */
+static const char *open_fn(const char *syscall)
+{
+	return F.lsm ? "security_file_permission" : syscall;
+}
+
+static void assert_process(struct json_object *body, pid_t pid, const char *binary,
+			   const char *args)
+{
+	ck_assert_int_eq(jint(body, "process.pid"), pid);
+	ck_assert_str_eq(jstr(body, "process.binary"), binary);
+	if (args)
+		ck_assert_str_eq(jstr(body, "process.arguments"), args);
+	else
+		ck_assert_ptr_null(jstr(body, "process.arguments"));
+	ck_assert_int_eq(jint(body, "parent.pid"), getpid());
+	ck_assert_ptr_nonnull(jstr(body, "process.exec_id"));
+	ck_assert_str_eq(jstr(body, "process.parent_exec_id"), jstr(body, "parent.exec_id"));
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+START_TEST(hooks_in_use_are_reported)
+{
+	const char *const *names, *const *hooks;
+	size_t n;
+
+	need_probes();
+	n = bpf_source_hooks(F.src, &names, &hooks);
+	ck_assert_uint_eq(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(names[i], hook_names[i]);
+		ck_assert_ptr_nonnull(hooks[i]);
+	}
+	ck_assert(!strcmp(hooks[0], "tp_btf/sched_process_exec") ||
+		  !strcmp(hooks[0], "tracepoint/sched/sched_process_exec"));
+	ck_assert_str_eq(hooks[1], "tracepoint/sched/sched_process_exit");
+	ck_assert(!strcmp(hooks[3], "fentry/security_file_permission") ||
+		  !strcmp(hooks[3], "kprobe/security_file_permission") ||
+		  !strcmp(hooks[3], "tracepoint/syscalls"));
+}
+END_TEST
+
+/* ---- files ------------------------------------------------------------ */
+
+START_TEST(cat_etc_passwd)
+{
+	const char *argv[] = { "/usr/bin/cat", "/etc/passwd", NULL };
+	struct json_object *exec, *file;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	exec = await(&(struct want){ .kind = "process_exec", .pid = pid });
+	assert_process(exec, pid, "/usr/bin/cat", "/etc/passwd");
+	file = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/passwd", .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(file, pid, "/usr/bin/cat", "/etc/passwd");
+	ck_assert_str_eq(jstr(file, "action"), "KPROBE_ACTION_POST");
+	ck_assert_str_eq(jstr(file, "args.0.file_arg.permission"), "-rw-r--r--");
+	/* the parent is this test process, known to the cache */
+	ck_assert_ptr_nonnull(strstr(jstr(file, "parent.binary"), "run-tests"));
+}
+END_TEST
+
+START_TEST(relative_path_from_the_cwd)
+{
+	const char *argv[] = { "/usr/bin/cat", "shadow", NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run("/etc", argv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/shadow", .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/usr/bin/cat", "shadow");
+	ck_assert_str_eq(jstr(b, "process.cwd"), "/etc");
+}
+END_TEST
+
+START_TEST(dot_dot_in_the_path)
+{
+	const char *argv[] = { "/usr/bin/cat", "/etc/../etc/shadow", NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/shadow", .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/usr/bin/cat", "/etc/../etc/shadow");
+}
+END_TEST
+
+START_TEST(symbolic_link_to_a_watched_file)
+{
+	const char *argv[] = { "/usr/bin/cat", F.link, NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/passwd", .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/usr/bin/cat", F.link);
+}
+END_TEST
+
+START_TEST(hard_link_to_a_watched_file)
+{
+	const char *argv[] = { "/usr/bin/cat", F.hard, NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	/* the same inode, reached by the link's own name */
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.hard, .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/usr/bin/cat", F.hard);
+}
+END_TEST
+
+START_TEST(append_is_a_write)
+{
+	char *script = xasprintf("echo x >> %s", F.watched);
+	char *args = xasprintf("-c \"%s\"", script);
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = sh(script);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched, .mask = 2, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/bin/sh", args);
+	free(script);
+	free(args);
+}
+END_TEST
+
+START_TEST(truncate_is_a_write)
+{
+	const char *argv[] = { "/usr/bin/truncate", "-s", "0", F.watched, NULL };
+	char *args = xasprintf("-s 0 %s", F.watched);
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched, .mask = 2, .fn = "truncate" });
+	assert_process(b, pid, "/usr/bin/truncate", args);
+	free(args);
+	if (!F.lsm) {
+		ck_assert_ptr_nonnull(strstr(jstr(b, "function_name"), "sys_ftruncate"));
+		/* the open for writing was seen too */
+		await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched, .mask = 2, .fn = "sys_openat" });
+	}
+}
+END_TEST
+
+START_TEST(openat2_from_a_child)
+{
+	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c;
+		long fd = syscall(SYS_openat2, AT_FDCWD, F.watched, &how, sizeof(how));
+
+		_exit(fd < 0 || read((int)fd, &c, 1) < 0 ? 1 : 0);
+	}
+	ck_assert_int_eq(reap(pid), 0);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched, .mask = 4, .fn = open_fn("sys_openat2") });
+	/* a fork that never exec'd: the parent's image, flagged "clone" */
+	ck_assert_int_eq(jint(b, "process.pid"), pid);
+	ck_assert_int_eq(jint(b, "parent.pid"), getpid());
+	ck_assert_ptr_nonnull(strstr(jstr(b, "process.binary"), "run-tests"));
+	ck_assert_ptr_nonnull(strstr(jstr(b, "process.flags"), "clone"));
+}
+END_TEST
+
+START_TEST(read_through_an_inherited_descriptor)
+{
+	/* "; true" keeps sh from exec'ing cat in its own process */
+	char *script = xasprintf("exec 3<%s; /usr/bin/cat <&3; true", F.watched);
+	struct json_object *b, *e;
+	pid_t pid;
+
+	need_probes();
+	pid = sh(script);
+	/* cat, forked by sh, never opened the file: it read what sh opened */
+	e = await(&(struct want){ .kind = "process_exec", .ppid = pid, .binary = "/usr/bin/cat" });
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = (pid_t)jint(e, "process.pid"), .path = F.watched, .mask = 4, .fn = F.lsm ? "security_file_permission" : "sys_read" });
+	ck_assert_str_eq(jstr(b, "process.binary"), "/usr/bin/cat");
+	ck_assert_str_eq(jstr(b, "parent.binary"), "/bin/sh");
+	ck_assert_int_eq(jint(b, "parent.pid"), pid);
+	free(script);
+}
+END_TEST
+
+START_TEST(file_below_a_watched_directory)
+{
+	const char *argv[] = { "/usr/bin/cat", F.deep, NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, argv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.deep, .mask = 4, .fn = open_fn("sys_openat") });
+	assert_process(b, pid, "/usr/bin/cat", F.deep);
+}
+END_TEST
+
+/* Each open is its own access, even when the kernel hands the new open
+ * file the address the previous one had. */
+START_TEST(every_open_is_reported)
+{
+	char buf[8];
+	size_t n = 0;
+
+	need_probes();
+	for (int i = 0; i < 5; i++) {
+		int fd = open(F.watched, O_RDONLY);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_ge(read(fd, buf, sizeof(buf)), 0);
+		close(fd);
+	}
+	await(&(struct want){ .kind = "process_kprobe", .pid = getpid(), .path = F.watched });
+	settle(300);
+	for (size_t i = 0; i < F.col.n; i++)
+		n += matches(F.col.ev[i], &(struct want){ .kind = "process_kprobe", .pid = getpid(),
+							    .path = F.watched, .mask = 4 });
+	ck_assert_uint_eq(n, 5);
+}
+END_TEST
+
+/* A watched file replaced by rename (as editors and vipw do) is reported
+ * as a write by the renaming process, and watched again at its new inode. */
+START_TEST(rename_over_a_watched_file)
+{
+	char *tmp = write_file(F.dir, "replaced.new", "new\n");
+	const char *mv[] = { "/usr/bin/mv", tmp, F.replaced, NULL };
+	const char *cat[] = { "/usr/bin/cat", F.replaced, NULL };
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = run(NULL, mv);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.replaced, .mask = 2, .fn = "rename" });
+	ck_assert_str_eq(jstr(b, "process.binary"), "/usr/bin/mv");
+	pid = run(NULL, cat);
+	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.replaced, .mask = 4, .fn = open_fn("sys_openat") });
+	free(tmp);
+}
+END_TEST
+
+/* The kernel's counters show that an unwatched file costs a check and
+ * sends nothing; a source of its own watches a file nothing else touches. */
+START_TEST(unwatched_files_produce_nothing)
+{
+	char *watched = write_file(F.dir, "only-watched", "w\n");
+	char *other = write_file(F.dir, "unwatched", "u\n");
+	const char *watch[] = { watched };
+	const char *argv[] = { "/usr/bin/cat", other, NULL };
+	struct bpf_source_stats a, b, c;
+	struct collector col = { 0 };
+	char err[512], buf[8];
+	bpf_source *s;
+	pid_t pid;
+
+	need_probes();
+	s = load(watch, 1, false, 0, &col, err, sizeof(err));
+	ck_assert_msg(s != NULL, "cannot load the probes: %s", err);
+	bpf_source_get_stats(s, &a);
+	for (int i = 0; i < 200; i++) {
+		int fd = open(other, O_RDONLY);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(read(fd, buf, sizeof(buf)), 2);
+		close(fd);
+	}
+	pid = run(NULL, argv);
+	settle(300);
+	bpf_source_get_stats(s, &b);
+	ck_assert_uint_ge(b.file_events_in_kernel - a.file_events_in_kernel, 200);
+	ck_assert_uint_eq(b.file_events_matched, a.file_events_matched);
+	ck_assert_ptr_null(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = 0, .path = other }, 0));
+	ck_assert_ptr_null(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid }, 0));
+	/* and the watched one does move it */
+	argv[1] = watched;
+	pid = run(NULL, argv);
+	ck_assert_ptr_nonnull(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = watched, .mask = 4 },
+				       WAIT_MS));
+	bpf_source_get_stats(s, &c);
+	ck_assert_uint_gt(c.file_events_matched, b.file_events_matched);
+	ck_assert_uint_gt(c.events, b.events);
+	ck_assert_uint_eq(c.lost, 0);
+	bpf_source_free(&s);
+	ck_assert_ptr_null(s);
+	collector_clear(&col);
+	free(watched);
+	free(other);
+}
+END_TEST
+
+/* ---- processes ---------------------------------------------------------- */
+
+START_TEST(exec_and_exit_share_the_exec_id)
+{
+	const char *argv[] = { "/bin/sh", "-c", "exit 3", NULL };
+	struct json_object *exec, *exit_;
+	pid_t pid;
+
+	need_probes();
+	pid = spawn(NULL, argv);
+	ck_assert_int_eq(WEXITSTATUS(reap(pid)), 3);
+	exec = await(&(struct want){ .kind = "process_exec", .pid = pid });
+	exit_ = await(&(struct want){ .kind = "process_exit", .pid = pid });
+	ck_assert_str_eq(jstr(exec, "process.exec_id"), jstr(exit_, "process.exec_id"));
+	ck_assert_str_eq(jstr(exit_, "process.binary"), "/bin/sh");
+	ck_assert_str_eq(jstr(exit_, "process.arguments"), "-c \"exit 3\"");
+	ck_assert_str_eq(jstr(exec, "process.flags"), "execve clone");
+	ck_assert_int_eq(jint(exit_, "status"), 3);
+	ck_assert_ptr_null(jget(exit_, "signal"));
+	ck_assert_str_eq(jstr(exec, "parent.exec_id"), jstr(exit_, "parent.exec_id"));
+}
+END_TEST
+
+START_TEST(killed_process_exit_names_the_signal)
+{
+	const char *argv[] = { "/bin/sleep", "30", NULL };
+	struct json_object *exit_;
+	pid_t pid;
+
+	need_probes();
+	pid = spawn(NULL, argv);
+	await(&(struct want){ .kind = "process_exec", .pid = pid });
+	kill(pid, SIGKILL);
+	reap(pid);
+	exit_ = await(&(struct want){ .kind = "process_exit", .pid = pid });
+	ck_assert_str_eq(jstr(exit_, "signal"), "SIGKILL");
+	ck_assert_ptr_null(jget(exit_, "status"));
+	ck_assert_str_eq(jstr(exit_, "process.binary"), "/bin/sleep");
+}
+END_TEST
+
+/* The seed rule, on the probe's own exec event for `cat /etc/passwd`. */
+START_TEST(exec_event_matches_the_seed_rule)
+{
+	static const char text[] = "process_exec_process_arguments =% \"/etc/passwd\"";
+	const char *argv[] = { "/usr/bin/cat", "/etc/passwd", NULL };
+	field_table *ft = field_table_new();
+	rule_errors errs = { 0 };
+	rule_program *rule = rule_compile(text, sizeof(text) - 1, ft, &errs);
+	flattener *fl = flattener_new(ft);
+	event *ev = event_new();
+	struct json_object *root = NULL;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_ptr_nonnull(rule);
+	pid = run(NULL, argv);
+	await(&(struct want){ .kind = "process_exec", .pid = pid });
+	for (size_t i = 0; i < F.col.n && !root; i++)
+		if (matches(F.col.ev[i], &(struct want){ .kind = "process_exec", .pid = pid }))
+			root = F.col.ev[i];
+	ck_assert_str_eq(jstr(root, "node_name"), "probe-test-node");
+	ck_assert_ptr_nonnull(jstr(root, "time"));
+	ck_assert_int_eq(flattener_fill(fl, json_object_get(root), ev), FLATTEN_OK);
+	ck_assert(rule_eval(rule, ev));
+	/* and not on another exec */
+	pid = sh("true");
+	await(&(struct want){ .kind = "process_exec", .pid = pid });
+	for (size_t i = 0; i < F.col.n; i++)
+		if (matches(F.col.ev[i], &(struct want){ .kind = "process_exec", .pid = pid })) {
+			ck_assert_int_eq(flattener_fill(fl, json_object_get(F.col.ev[i]), ev),
+					 FLATTEN_OK);
+			ck_assert(!rule_eval(rule, ev));
+		}
+	event_free(&ev);
+	flattener_free(&fl);
+	rule_program_free(&rule);
+	rule_errors_clear(&errs);
+	field_table_free(&ft);
+}
+END_TEST
+
+START_TEST(connect_is_reported)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		_exit(connect(fd, (struct sockaddr *)&a, sizeof(a)) ? 1 : 0);
+	}
+	ck_assert_int_eq(reap(pid), 0);
+	close(lfd);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = NULL, .mask = 0, .fn = "tcp_connect" });
+	ck_assert_str_eq(jstr(b, "args.0.sock_arg.family"), "AF_INET");
+	ck_assert_str_eq(jstr(b, "args.0.sock_arg.daddr"), "127.0.0.1");
+	ck_assert_int_eq(jint(b, "args.0.sock_arg.dport"), ntohs(a.sin_port));
+	ck_assert_str_eq(jstr(b, "args.0.sock_arg.protocol"), "IPPROTO_TCP");
+}
+END_TEST
+
+/* ---- fallbacks and refusals --------------------------------------------- */
+
+/* Without tp_btf, exec and fork fall back to the classic and raw
+ * tracepoints, with the same events. */
+START_TEST(exec_tracepoint_fallback)
+{
+	const char *argv[] = { "/usr/bin/cat", "/etc/hostname", NULL };
+	struct collector col = { 0 };
+	struct json_object *b;
+	char err[512];
+	bpf_source *s;
+	pid_t pid;
+
+	need_probes();
+	s = load(NULL, 0, false, BPF_SOURCE_AVOID_TP_BTF, &col, err, sizeof(err));
+	ck_assert_msg(s != NULL, "cannot load the probes: %s", err);
+	ck_assert_str_eq(hook_of(s, "exec"), "tracepoint/sched/sched_process_exec");
+	ck_assert_str_eq(hook_of(s, "fork"), "raw_tp/sched_process_fork");
+	ck_assert_ptr_null(hook_of(s, "files"));
+	pid = run(NULL, argv);
+	b = await_in(&col, &(struct want){ .kind = "process_exec", .pid = pid }, WAIT_MS);
+	ck_assert_ptr_nonnull(b);
+	assert_process(b, pid, "/usr/bin/cat", "/etc/hostname");
+	ck_assert_str_eq(jstr(b, "process.flags"), "execve clone");
+	bpf_source_free(&s);
+	collector_clear(&col);
+}
+END_TEST
+
+/* Trying the preferred hooks without probing first: each refusal (at load
+ * or at attach) steps down to the next hook, and events still flow. */
+START_TEST(refused_hooks_step_down)
+{
+	const char *watch[] = { F.watched };
+	const char *argv[] = { "/usr/bin/cat", F.watched, NULL };
+	struct collector col = { 0 };
+	const char *files, *want_fn;
+	char err[512];
+	bpf_source *s;
+	pid_t pid;
+
+	need_probes();
+	s = load(watch, 1, false, BPF_SOURCE_NO_PROBING, &col, err, sizeof(err));
+	ck_assert_msg(s != NULL, "cannot load the probes: %s", err);
+	files = hook_of(s, "files");
+	ck_assert_ptr_nonnull(files);
+	want_fn = !strcmp(files, "tracepoint/syscalls") ? "sys_openat" : "security_file_permission";
+	pid = run(NULL, argv);
+	ck_assert_ptr_nonnull(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched, .mask = 4, .fn = want_fn }, WAIT_MS));
+	bpf_source_free(&s);
+	collector_clear(&col);
+}
+END_TEST
+
+/* Kernels without a ring buffer get the perf buffer: the same events. */
+START_TEST(perf_buffer_fallback)
+{
+	const char *watch[] = { F.watched };
+	const char *argv[] = { "/usr/bin/cat", F.watched, NULL };
+	struct collector col = { 0 };
+	struct bpf_source_stats st;
+	struct json_object *b;
+	char err[512];
+	bpf_source *s;
+	pid_t pid;
+
+	need_probes();
+	s = load(watch, 1, false, BPF_SOURCE_AVOID_RINGBUF, &col, err, sizeof(err));
+	ck_assert_msg(s != NULL, "cannot load the probes: %s", err);
+	pid = run(NULL, argv);
+	b = await_in(&col, &(struct want){ .kind = "process_exec", .pid = pid }, WAIT_MS);
+	ck_assert_ptr_nonnull(b);
+	assert_process(b, pid, "/usr/bin/cat", F.watched);
+	b = await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched,
+					   .mask = 4 }, WAIT_MS);
+	ck_assert_ptr_nonnull(b);
+	assert_process(b, pid, "/usr/bin/cat", F.watched);
+	bpf_source_get_stats(s, &st);
+	ck_assert_uint_ge(st.events, 2);
+	bpf_source_free(&s);
+	collector_clear(&col);
+}
+END_TEST
+
+/* Without the capabilities, one clear error naming them.  Dropped in a
+ * child of its own, so that nothing else runs without them. */
+START_TEST(missing_capabilities_are_named)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	int pipefd[2];
+	char err[512] = "";
+	ssize_t n;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct collector col = { 0 };
+		bpf_source *s;
+
+		close(pipefd[0]);
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(2);
+		data[0].effective &= ~(1u << 21);                       /* CAP_SYS_ADMIN */
+		data[1].effective &= ~((1u << (38 - 32)) | (1u << (39 - 32))); /* PERFMON, BPF */
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(3);
+		s = load(NULL, 0, false, 0, &col, err, sizeof(err));
+		if (write(pipefd[1], err, strlen(err)) < 0 || s)
+			_exit(4);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], err, sizeof(err) - 1);
+	close(pipefd[0]);
+	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_gt(n, 0);
+	err[n] = 0;
+	ck_assert_msg(strstr(err, "CAP_BPF") && strstr(err, "CAP_PERFMON"), "error: %s", err);
+	ck_assert_ptr_null(strchr(err, '\n'));
+}
+END_TEST
+
+Suite *probes_suite(void)
+{
+	Suite *s = suite_create("probes");
+	TCase *tc = tcase_create("live");
+
+	tcase_add_unchecked_fixture(tc, fixture_up, fixture_down);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, hooks_in_use_are_reported);
+	tcase_add_test(tc, cat_etc_passwd);
+	tcase_add_test(tc, relative_path_from_the_cwd);
+	tcase_add_test(tc, dot_dot_in_the_path);
+	tcase_add_test(tc, symbolic_link_to_a_watched_file);
+	tcase_add_test(tc, hard_link_to_a_watched_file);
+	tcase_add_test(tc, append_is_a_write);
+	tcase_add_test(tc, truncate_is_a_write);
+	tcase_add_test(tc, openat2_from_a_child);
+	tcase_add_test(tc, read_through_an_inherited_descriptor);
+	tcase_add_test(tc, file_below_a_watched_directory);
+	tcase_add_test(tc, every_open_is_reported);
+	tcase_add_test(tc, rename_over_a_watched_file);
+	tcase_add_test(tc, unwatched_files_produce_nothing);
+	tcase_add_test(tc, exec_and_exit_share_the_exec_id);
+	tcase_add_test(tc, killed_process_exit_names_the_signal);
+	tcase_add_test(tc, exec_event_matches_the_seed_rule);
+	tcase_add_test(tc, connect_is_reported);
+	tcase_add_test(tc, exec_tracepoint_fallback);
+	tcase_add_test(tc, refused_hooks_step_down);
+	tcase_add_test(tc, perf_buffer_fallback);
+	tcase_add_test(tc, missing_capabilities_are_named);
+	suite_add_tcase(s, tc);
+	return s;
+}
