@@ -64,7 +64,6 @@ struct dispatcher {
 	uint64_t next_id;
 	uint64_t rng;
 	loop_timer *kick;
-	loop_timer *sync;       /* the spool's flush at the end of this round */
 	struct log_ratelimit spool_rl;
 	bool closing;
 };
@@ -286,24 +285,6 @@ static bool enqueue(struct target *t, struct entry e)
 	return true;
 }
 
-static void on_sync(void *ctx)
-{
-	dispatcher *d = ctx;
-	d->sync = NULL;
-	int rc = spool_sync(d->spool);
-	if (rc < 0)
-		log_ratelimited(&d->spool_rl, LOG_LEVEL_ERROR,
-				"spool: cannot flush '%s' to disk: %s",
-				spool_dir(d->spool), strerror(-rc));
-}
-
-/* Records written in this round are flushed together once it ends. */
-static void schedule_sync(dispatcher *d)
-{
-	if (!d->sync)
-		d->sync = loop_timer_at(d->loop, loop_now(), on_sync, d);
-}
-
 void dispatcher_submit(dispatcher *d, notification *n)
 {
 	if (!d || !n)
@@ -334,7 +315,6 @@ void dispatcher_submit(dispatcher *d, notification *n)
 					t->name, strerror(-rc));
 		else
 			queued->spooled = true;
-		schedule_sync(d);
 	}
 	pump(t);
 }
@@ -469,8 +449,6 @@ void dispatcher_free(dispatcher **dp)
 	d->closing = true;
 	if (d->kick)
 		loop_timer_cancel(d->loop, d->kick);
-	if (d->sync)
-		loop_timer_cancel(d->loop, d->sync);
 	int rc = d->spool ? spool_sync(d->spool) : 0;
 	if (rc < 0)
 		log_error("spool: cannot flush '%s' to disk: %s",

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,37 +22,8 @@ struct spool {
 	char *dir;
 	int dirfd;
 	size_t count;
-	bool dirty;        /* records written since the last sync request */
-
-	/* The flusher thread: syncfs(2) can take hundreds of milliseconds on a
-	 * busy disk, so it never runs on the event loop.  Records are already
-	 * safe from a crash of the process once renamed into place; the flush
-	 * only shortens what a power cut could take. */
-	pthread_t flusher;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool requested, quit;
-	int flush_error;   /* errno of the last failed flush, 0 if none */
+	bool dirty;        /* records written since the last sync */
 };
-
-static void *flusher_main(void *arg)
-{
-	spool *s = arg;
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		while (!s->requested && !s->quit)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (!s->requested)
-			break;
-		s->requested = false;
-		pthread_mutex_unlock(&s->mu);
-		int rc = syncfs(s->dirfd) == 0 ? 0 : errno;
-		pthread_mutex_lock(&s->mu);
-		s->flush_error = rc;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
 
 /* Zero-padded so that name order is id order for anyone listing the spool. */
 static void record_name(uint64_t id, char buf[40])
@@ -96,21 +65,6 @@ spool *spool_open(const char *dir, char *err, size_t errlen)
 	spool *s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
 	s->dirfd = fd;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	/* The flusher takes no signals: they belong to the loop's signalfd. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&s->flusher, NULL, flusher_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the spool flusher: %s", strerror(rc));
-		close(fd);
-		free(s->dir);
-		free(s);
-		return NULL;
-	}
 	return s;
 }
 
@@ -119,13 +73,6 @@ void spool_free(spool **sp)
 	spool *s = *sp;
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->quit = true;   /* a pending flush still runs first */
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->flusher, NULL);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
 	close(s->dirfd);
 	free(s->dir);
 	free(s);
@@ -311,15 +258,15 @@ out:
 
 int spool_sync(spool *s)
 {
-	pthread_mutex_lock(&s->mu);
-	int rc = -s->flush_error;
-	s->flush_error = 0;
-	if (s->dirty) {
-		s->dirty = false;
-		s->requested = true;
-		pthread_cond_signal(&s->cv);
-	}
-	pthread_mutex_unlock(&s->mu);
+	if (!s->dirty)
+		return 0;
+	s->dirty = false;
+	/* One flush of the file system for any number of records: the files'
+	 * data and the renames that put them in place. */
+	if (syncfs(s->dirfd) == 0)
+		return 0;
+	int rc = -errno;
+	s->dirty = true;
 	return rc;
 }
 

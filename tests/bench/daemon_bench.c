@@ -102,7 +102,7 @@ static char dir[] = "/tmp/daemon-bench-XXXXXX";
 
 static pid_t start_daemon(const char *bin, const char *conf, const char *rules)
 {
-	char sock[256];
+	char sock[64];
 	snprintf(sock, sizeof(sock), "%s/notify", dir);
 	int nfd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
