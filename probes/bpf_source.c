@@ -74,6 +74,7 @@ struct bpf_source {
 	int64_t mono_to_real, boot_to_mono;
 	unsigned long long events;
 	unsigned long long perf_lost;    /* overwritten in the perf buffer */
+	unsigned long long name_dropped; /* basename candidates not watched */
 	uint64_t lost_logged;
 	struct log_ratelimit lost_rl, bad_rl;
 	struct pending pending[PENDING_MAX];
@@ -116,7 +117,7 @@ static int check_caps(char *err, size_t errlen)
 		return -errno;
 	}
 #define HAS(c) ((data[(c) / 32].effective >> ((c) % 32)) & 1)
-	admin = HAS(21);            /* CAP_SYS_ADMIN */
+	admin = HAS(CAP_SYS_ADMIN);
 	bpf = HAS(CAP_BPF);
 	perfmon = HAS(CAP_PERFMON);
 #undef HAS
@@ -334,6 +335,15 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 static void on_file(bpf_source *s, const struct probe_file *r)
 {
 	char *path = path_of(&r->path);
+
+	/* Matched by basename only: kept if the path, as the process sees
+	 * it, is watched (a container's own /etc/passwd). */
+	if (r->match == PROBE_MATCH_NAME && ((r->path.flags & PROBE_PATH_TRUNCATED) ||
+					     !watch_list_find_path(s->wl, path))) {
+		s->name_dropped++;
+		free(path);
+		return;
+	}
 
 	if (r->path.flags & PROBE_PATH_TRUNCATED)
 		log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN,

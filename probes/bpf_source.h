@@ -6,7 +6,48 @@
  * where the kernel has no ring buffer) on the event loop, and hands each
  * event to the sink as a Tetragon-schema document (process_exec,
  * process_exit, process_kprobe) with `process` and `parent` from a process
- * cache seeded from /proc and pod metadata from cgroups and /var/log/pods. */
+ * cache seeded from /proc and pod metadata from cgroups and /var/log/pods.
+ *
+ * What the events mean:
+ * - process_exec: `binary` is the name execve was given (made absolute
+ *   with the cwd when relative), as Tetragon reports it; `arguments` is
+ *   argv[1..] joined as Tetragon joins it, cut at 4 KiB ("truncArgs").
+ * - process_exit: when the last thread of a process is gone; "status" is
+ *   the exit code, "signal" the killing signal's name ("SIGKILL").
+ * - process_kprobe, files: function_name is the hook that saw the access:
+ *   "security_file_permission" (and security_mmap_file,
+ *   security_path_truncate, security_file_truncate) where fentry or
+ *   kprobes are allowed, else the system call as Tetragon names a syscall
+ *   hook ("__x64_sys_openat", "__x64_sys_read", "__x64_sys_ftruncate",
+ *   "__x64_sys_renameat2"; "__arm64_sys_..." on arm64).  args[0].file_arg
+ *   holds the path the process sees (resolved in the kernel from the file
+ *   itself, so relative paths, "..", symbolic links are undone; a hard
+ *   link keeps its own name) and its permission; args[1].int_arg the
+ *   access: MAY_READ 4, MAY_WRITE 2 (6 for both).
+ * - Matching happens in the kernel, by (device, inode) for watched files
+ *   and parent directories for watched directories; the basename is also
+ *   looked up on opens, and user space then keeps the access only if its
+ *   path is watched: a container's own /etc/passwd is another inode but
+ *   the same watched path, as for Tetragon's path selectors.
+ * - One event per (process image, open file, access kind): every open is
+ *   reported; a read or write through an open file is reported the first
+ *   time that process (a new image after exec) reads or writes it, which
+ *   is how reads through a descriptor inherited from a parent appear
+ *   ("__x64_sys_read" from the child), and why `cat` of a large file is
+ *   one event, not one per block.
+ * - Renames, unlinks and links that name a watched basename make the
+ *   watch list be read again at once (a file replaced by rename has a new
+ *   inode, which is then watched), and report the change as a write by the
+ *   process that made it.
+ * - connect: "tcp_connect" with a sock_arg; through the inet_sock_set_state
+ *   tracepoint the source port is not chosen yet and is left out.
+ *
+ * Not seen with the system call tracepoints (they are with the security_*
+ * hooks): opens made through io_uring, and deletions of files below a
+ * watched directory.  truncate(2) by name is resolved in user space,
+ * against the process's root and cwd, while the process still exists.
+ * cgroup_root is not needed: container ids come from the cgroup names
+ * the kernel gives and from PROC_ROOT/PID/cgroup. */
 #ifndef BPFALERT_BPF_SOURCE_H
 #define BPFALERT_BPF_SOURCE_H
 

@@ -144,8 +144,12 @@ static const struct {
 	[LOADER_CONNECT] = { "connect", connect_variants, N(connect_variants) },
 };
 
+#define MAX_DROPPED 32
+
 struct loader {
 	struct probe_bpf *skel;
+	const char *dropped[MAX_DROPPED];   /* optional programs the kernel refused */
+	size_t ndropped;
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	int choice[LOADER_NPROBES];     /* variant index; -1: off */
@@ -385,6 +389,14 @@ static int configure(loader *l, unsigned ring_mb)
 	return bpf_map__set_max_entries(ev, (unsigned)l->ncpus);
 }
 
+static bool was_dropped(const loader *l, const char *name)
+{
+	for (size_t i = 0; i < l->ndropped; i++)
+		if (!strcmp(l->dropped[i], name))
+			return true;
+	return false;
+}
+
 static void set_autoload(loader *l)
 {
 	struct bpf_program *prog;
@@ -405,7 +417,7 @@ static void set_autoload(loader *l)
 			 * not compiled in. */
 			if (!prog)
 				log_debug("probe: no program %s in this build", d->name);
-			else if (!d->optional || prog_available(l, d))
+			else if (!d->optional || (prog_available(l, d) && !was_dropped(l, d->name)))
 				bpf_program__set_autoload(prog, true);
 		}
 	}
@@ -480,6 +492,29 @@ static bool step_down(loader *l, int p, unsigned flags)
 	return true;
 }
 
+/* If the program that failed to load is an optional one, it alone is
+ * left out next time; true if so. */
+static bool drop_optional(loader *l)
+{
+	for (int p = 0; p < LOADER_NPROBES; p++) {
+		const struct variant_def *v;
+
+		if (l->choice[p] < 0)
+			continue;
+		v = &probes[p].v[l->choice[p]];
+		for (size_t i = 0; i < v->nprogs; i++) {
+			if (!v->progs[i].optional || strcmp(v->progs[i].name, last_prog) ||
+			    was_dropped(l, v->progs[i].name) || l->ndropped == MAX_DROPPED)
+				continue;
+			log_info("probe: %s: leaving out %s (%s)", probes[p].name,
+				 v->progs[i].name, last_warning);
+			l->dropped[l->ndropped++] = v->progs[i].name;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A failed load names no probe when libbpf did not say which program
  * failed: then the riskiest hook steps down first. */
 static int guess_failed_probe(const loader *l)
@@ -500,7 +535,7 @@ static int guess_failed_probe(const loader *l)
 
 static int load_attach(loader *l, const struct loader_options *o, char *err, size_t errlen)
 {
-	for (int attempt = 0; attempt < 16; attempt++) {
+	for (int attempt = 0; attempt < 16 + MAX_DROPPED; attempt++) {
 		int failed, rc;
 
 		last_warning[0] = last_prog[0] = 0;
@@ -516,6 +551,10 @@ static int load_attach(loader *l, const struct loader_options *o, char *err, siz
 		}
 		set_autoload(l);
 		rc = probe_bpf__load(l->skel);
+		if (rc && drop_optional(l)) {
+			drop_skel(l);
+			continue;
+		}
 		failed = rc ? guess_failed_probe(l) : attach_all(l);
 		if (!rc && failed < 0)
 			return 0;

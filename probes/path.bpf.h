@@ -9,6 +9,9 @@
  * a file into or out of a watched directory, so they bump dir_epoch and
  * every cached verdict becomes stale.
  *
+ * Files matched by neither are looked up by basename (name_watched) where
+ * the caller asks for it: opens, and the security_* hooks.
+ *
  * Paths are built by walking dentries up to the task's root (so a
  * process in a container sees its own paths, as with d_path), crossing
  * mount points, leaf first (see probe.h). */
@@ -107,6 +110,18 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	nv.match = dir_walk(dentry, key->dev);
 	bpf_map_update_elem(&verdicts, &vk, &nv, BPF_ANY);
 	return nv.match;
+}
+
+/* A file whose basename is watched, for files that are not the watched
+ * inodes: a container's own /etc/passwd, or a watched path replaced a
+ * moment ago.  User space keeps it only if its path, as the process sees
+ * it, is a watched path. */
+static __always_inline bool name_watched(struct dentry *dentry)
+{
+	struct probe_name_key k = {};
+
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(dentry, d_name.name));
+	return bpf_map_lookup_elem(&watch_names, &k) != NULL;
 }
 
 /* The verifier follows every iteration of a bounded loop; to keep the

@@ -263,8 +263,11 @@ static __always_inline bool seen_before(struct task_struct *task, struct file *f
 	return false;
 }
 
+/* by_name: also look the basename up (opens and the security_* hooks;
+ * not the read and write system calls, which run on every call). */
 static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
-				  struct file *file, __u32 mask, __u32 hook, enum seen_mode mode)
+				  struct file *file, __u32 mask, __u32 hook, enum seen_mode mode,
+				  bool by_name)
 {
 	struct task_struct *task;
 	struct probe_inode_key key;
@@ -279,9 +282,11 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 		return 0;
 	stat_inc(PROBE_STAT_FILE_SEEN);
 	match = watch_match(inode, dentry, &key);
+	if (!match && by_name && name_watched(dentry))
+		match = PROBE_MATCH_NAME;
 	if (!match)
 		return 0;
-	stat_inc(PROBE_STAT_FILE_MATCHED);
+	stat_inc(match == PROBE_MATCH_NAME ? PROBE_STAT_NAME_CANDIDATE : PROBE_STAT_FILE_MATCHED);
 	task = current_task();
 	if (file && mode != SEEN_NONE && seen_before(task, file, mask, mode)) {
 		stat_inc(PROBE_STAT_FILE_DEDUP);
@@ -303,12 +308,12 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 }
 
 static __always_inline int report_file(void *ctx, struct file *file, __u32 mask, __u32 hook,
-				       enum seen_mode mode)
+				       enum seen_mode mode, bool by_name)
 {
 	if (!file)
 		return 0;
 	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      file, mask, hook, mode);
+		      file, mask, hook, mode, by_name);
 }
 
 /* An open of a watched file forgets what its struct file's address was
@@ -321,7 +326,7 @@ static __always_inline int forget_file(struct file *file)
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	if (inode && watch_match(inode, dentry, &key))
+	if (inode && (watch_match(inode, dentry, &key) || name_watched(dentry)))
 		bpf_map_delete_elem(&seen, &k);
 	return 0;
 }
@@ -365,7 +370,7 @@ SEC("fentry/security_file_permission")
 int BPF_PROG(fp_fentry, struct file *file, int mask)
 {
 	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
-			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK);
+			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK, true);
 }
 
 SEC("fentry/security_mmap_file")
@@ -373,14 +378,15 @@ int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long f
 {
 	if (!(prot & PROT_WRITE))
 		return 0;
-	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK);
+	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK,
+			   true);
 }
 
 SEC("fentry/security_path_truncate")
 int BPF_PROG(ptrunc_fentry, const struct path *path)
 {
 	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE);
+		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE, true);
 }
 
 /* Since 6.2 ftruncate and O_TRUNC go through security_file_truncate. */
@@ -390,7 +396,7 @@ int BPF_PROG(ftrunc_fentry, struct file *file)
 	if (!file)
 		return 0;
 	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE);
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE, true);
 }
 
 SEC("fentry/security_file_open")
@@ -403,7 +409,7 @@ SEC("kprobe/security_file_permission")
 int BPF_KPROBE(fp_kprobe, struct file *file, int mask)
 {
 	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
-			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK);
+			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK, true);
 }
 
 SEC("kprobe/security_mmap_file")
@@ -411,14 +417,15 @@ int BPF_KPROBE(mmap_kprobe, struct file *file, unsigned long prot, unsigned long
 {
 	if (!(prot & PROT_WRITE))
 		return 0;
-	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK);
+	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK,
+			   true);
 }
 
 SEC("kprobe/security_path_truncate")
 int BPF_KPROBE(ptrunc_kprobe, const struct path *path)
 {
 	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE);
+		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE, true);
 }
 
 SEC("kprobe/security_file_truncate")
@@ -427,7 +434,7 @@ int BPF_KPROBE(ftrunc_kprobe, struct file *file)
 	if (!file)
 		return 0;
 	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE);
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE, true);
 }
 
 SEC("kprobe/security_file_open")
@@ -445,7 +452,7 @@ static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook)
 
 	if (!file)
 		return 0;
-	return report_file(ctx, file, file_mask(file), hook, SEEN_OPEN);
+	return report_file(ctx, file, file_mask(file), hook, SEEN_OPEN, true);
 }
 
 #define OPEN_EXIT(name, hook)                                                  \
@@ -469,7 +476,7 @@ static __always_inline int fd_access(struct sys_enter_ctx *ctx, int argi,
 {
 	long fd = (long)ctx->args[argi];
 
-	return report_file(ctx, fd_file(fd), mask, hook, SEEN_CHECK);
+	return report_file(ctx, fd_file(fd), mask, hook, SEEN_CHECK, false);
 }
 
 #define FD_ENTER(name, argi, mask, hook)                                       \
@@ -511,7 +518,7 @@ int sys_enter_ftruncate(struct sys_enter_ctx *ctx)
 	if (!file)
 		return 0;
 	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SYS_FTRUNCATE, SEEN_NONE);
+		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SYS_FTRUNCATE, SEEN_NONE, true);
 }
 
 /* mmap(..., prot, flags, fd, off): a writable mapping, as the seed's

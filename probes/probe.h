@@ -80,6 +80,9 @@ enum probe_hook {
 enum probe_match {
 	PROBE_MATCH_FILE = 1,    /* (dev, ino) of the file itself */
 	PROBE_MATCH_DIR,         /* (dev, ino) of one of its parents */
+	PROBE_MATCH_NAME,        /* only its basename: user space compares the
+				    path as the process sees it (a container's
+				    own /etc/passwd is not the host's inode) */
 };
 
 /* Counters kept per CPU in the kernel (map "stats"). */
@@ -91,6 +94,7 @@ enum probe_stat {
 				    process, open file and access kind) */
 	PROBE_STAT_NAME_SEEN,    /* path-name syscalls checked */
 	PROBE_STAT_PATH_TRUNC,   /* paths cut at PROBE_PATH_DEPTH/BUF */
+	PROBE_STAT_NAME_CANDIDATE, /* sent for their basename alone */
 	PROBE_STAT_MAX,
 };
 

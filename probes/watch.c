@@ -44,10 +44,13 @@ static bool item_stat(struct watch_item *it)
 {
 	struct stat st;
 
+	free(it->real);
+	it->real = NULL;
 	if (stat(it->path, &st)) {
 		it->present = false;
 		return false;
 	}
+	it->real = realpath(it->path, NULL);
 	it->present = true;
 	it->key.dev = watch_kdev(st.st_dev);
 	it->key.ino = st.st_ino;
@@ -79,13 +82,9 @@ static void collect_names(watch_list *w)
 {
 	w->nnames = 0;
 	for (size_t i = 0; i < w->n; i++) {
-		char *real = realpath(w->items[i].path, NULL);
-
 		add_name(w, w->items[i].path);
-		if (real) {
-			add_name(w, real);
-			free(real);
-		}
+		if (w->items[i].real)
+			add_name(w, w->items[i].real);
 	}
 }
 
@@ -115,8 +114,10 @@ void watch_list_free(watch_list **pw)
 
 	if (!w)
 		return;
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		free(w->items[i].path);
+		free(w->items[i].real);
+	}
 	free(w->items);
 	free(w->names);
 	free(w);
@@ -186,6 +187,28 @@ const struct watch_item *watch_list_find_file(const watch_list *w, const struct 
 		if (w->items[i].present && !w->items[i].dir &&
 		    !memcmp(&w->items[i].key, k, sizeof(*k)))
 			return &w->items[i];
+	return NULL;
+}
+
+/* True if path is dir or lies below it (dir with or without its '/'). */
+static bool below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && path[n] == '/' && path[n + 1];
+}
+
+const struct watch_item *watch_list_find_path(const watch_list *w, const char *path)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct watch_item *it = &w->items[i];
+
+		if (it->dir ? below(path, it->path) || (it->real && below(path, it->real))
+			    : !strcmp(path, it->path) || (it->real && !strcmp(path, it->real)))
+			return it;
+	}
 	return NULL;
 }
 

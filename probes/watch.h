@@ -27,6 +27,7 @@ struct watch_item {
 	bool present;
 	struct probe_inode_key key; /* valid when present */
 	uint32_t mode;
+	char *real;                 /* realpath when present, else NULL */
 };
 
 typedef struct watch_list watch_list;
@@ -53,6 +54,11 @@ size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t 
 
 /* The item watching this file (dev, ino), or NULL. */
 const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k);
+
+/* The item watching this path by name: a file item whose configured path
+ * or real path it is, or a directory item it lies below.  For files found
+ * by basename in another mount namespace, where the inode differs. */
+const struct watch_item *watch_list_find_path(const watch_list *w, const char *path);
 
 /* True if the last component of `name` is one of the watched basenames. */
 bool watch_list_has_basename(const watch_list *w, const char *name);

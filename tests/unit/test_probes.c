@@ -520,6 +520,48 @@ START_TEST(file_below_a_watched_directory)
 }
 END_TEST
 
+/* A process with a root of its own (a container, here a chroot) opening
+ * its own /etc/passwd: not the host's inode, but the watched path as that
+ * process sees it, as Tetragon's path selectors match it.  A file that
+ * only shares the basename is not reported. */
+START_TEST(watched_path_inside_another_root)
+{
+	char *root = path_in("rootfs");
+	char *etc = path_in("rootfs/etc");
+	char *decoy, *own;
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	ck_assert_int_eq(mkdir(etc, 0755), 0);
+	own = write_file(etc, "passwd", "root:x:0:0::/root:/bin/sh\n");
+	decoy = write_file(root, "passwd", "not watched\n");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int a, b2;
+
+		if (chroot(root) || chdir("/"))
+			_exit(1);
+		a = open("/passwd", O_RDONLY);          /* basename only */
+		b2 = open("/etc/passwd", O_RDONLY);     /* the watched path */
+		_exit(a < 0 || b2 < 0 ? 2 : 0);
+	}
+	ck_assert_int_eq(reap(pid), 0);
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/passwd",
+				  .mask = 4, .fn = open_fn("sys_openat") });
+	ck_assert_int_eq(jint(b, "parent.pid"), getpid());
+	settle(200);
+	ck_assert_ptr_null(await_in(&F.col, &(struct want){ .kind = "process_kprobe", .pid = pid,
+							      .path = "/passwd" }, 0));
+	free(root);
+	free(etc);
+	free(own);
+	free(decoy);
+}
+END_TEST
+
 /* Each open is its own access, even when the kernel hands the new open
  * file the address the previous one had. */
 START_TEST(every_open_is_reported)
@@ -868,6 +910,7 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, openat2_from_a_child);
 	tcase_add_test(tc, read_through_an_inherited_descriptor);
 	tcase_add_test(tc, file_below_a_watched_directory);
+	tcase_add_test(tc, watched_path_inside_another_root);
 	tcase_add_test(tc, every_open_is_reported);
 	tcase_add_test(tc, rename_over_a_watched_file);
 	tcase_add_test(tc, unwatched_files_produce_nothing);

@@ -118,6 +118,37 @@ START_TEST(files_dirs_and_links)
 }
 END_TEST
 
+/* Files in other mount namespaces are matched by the path they are seen at. */
+START_TEST(paths_as_seen_by_a_process)
+{
+	char *f = write_file(root, "shadow", "x");
+	char *d = at("keys/");
+	char *link = at("localtime");
+	const char *paths[3];
+	watch_list *w;
+
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	ck_assert_int_eq(symlink(f, link), 0);
+	paths[0] = "/etc/passwd";       /* need not exist on this side */
+	paths[1] = d;
+	paths[2] = link;
+	w = watch_list_new(paths, 3);
+	ck_assert_ptr_eq(watch_list_find_path(w, "/etc/passwd"), watch_list_item(w, 0));
+	ck_assert_ptr_null(watch_list_find_path(w, "/etc/passwd-"));
+	ck_assert_ptr_null(watch_list_find_path(w, "/usr/share/base-passwd/passwd"));
+	char *below = xasprintf("%skey", d);
+	ck_assert_ptr_eq(watch_list_find_path(w, below), watch_list_item(w, 1));
+	ck_assert_ptr_null(watch_list_find_path(w, d));          /* the dir itself */
+	ck_assert_ptr_eq(watch_list_find_path(w, link), watch_list_item(w, 2));
+	ck_assert_ptr_eq(watch_list_find_path(w, f), watch_list_item(w, 2));  /* its target */
+	watch_list_free(&w);
+	free(below);
+	free(f);
+	free(d);
+	free(link);
+}
+END_TEST
+
 struct changes {
 	int replaced, removed, appeared;
 };
@@ -172,6 +203,7 @@ Suite *watch_suite(void)
 	tcase_add_test(tc, kernel_device_numbers);
 	tcase_add_test(tc, basenames);
 	tcase_add_test(tc, files_dirs_and_links);
+	tcase_add_test(tc, paths_as_seen_by_a_process);
 	tcase_add_test(tc, refresh_notices_replacement);
 	suite_add_tcase(s, tc);
 	return s;
