@@ -8,7 +8,8 @@
 #   make test-all        deps + test + test-sanitize + fuzz + package tests (what CI runs)
 #   make install         honours DESTDIR, PREFIX, SYSCONFDIR
 #   make deps            install missing Debian build/test packages (as root)
-#   make run             deps, build, and run bpfalert's main job
+#   make run             deps, build, and run bpfalert's main job (the daemon)
+#   make demo            replay the bundled real events through the shipped rules
 
 PREFIX     ?= /usr
 SYSCONFDIR ?= /etc
@@ -66,7 +67,7 @@ BIN := $(BUILD)/bpfalert
 # `make V=1` shows the commands.
 Q := $(if $(V),,@)
 
-.PHONY: all test test-sanitize test-all fuzz bench install clean deps run
+.PHONY: all test test-sanitize test-all fuzz bench install clean deps run demo
 all: $(BIN) bpfalert
 
 bpfalert: $(BIN)
@@ -79,6 +80,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo '  CC      $<')
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The shipped rules, compiled in for a bare `bpfalert run`.
+RULE_FILES := $(sort $(wildcard rules/*.rules))
+$(BUILD)/embedded_rules.inc: $(RULE_FILES) scripts/embed-rules
+	@mkdir -p $(BUILD)
+	sh scripts/embed-rules $(RULE_FILES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/engine/embedded.o: $(BUILD)/embedded_rules.inc
 
 # Test suites are found by file name: tests/unit/test_foo.c defines
 # Suite *foo_suite(void).
@@ -136,12 +144,18 @@ bench: $(BIN) $(BENCH_BIN)
 deps:
 	sh scripts/install-deps
 
-# The README's build-and-run command.
+# The README's build-and-run command: the daemon with its embedded default
+# configuration (kernel probes, the shipped rules, alerts on stdout).
+run: deps
+	$(MAKE) all
+	$(BIN) run -f
+
+# The bundled real Tetragon events through the shipped rules and the seed's
+# Parseable alerts, without the kernel.
 DEMO_EVENTS := tests/data/tetragon/events.jsonl tests/data/tetragon/oreilly.jsonl \
                tests/data/seed/process_exec-speaker.jsonl tests/data/ruletests/tetrademo-events.jsonl
 DEMO_RULES  := -r rules -r tests/data/seed/tetrademo.json
-run: deps
-	$(MAKE) all
+demo: all
 	@echo "== alerts each bundled event matched (bpfalert replay --matches)"
 	@cat $(DEMO_EVENTS) | $(BIN) replay --matches $(DEMO_RULES) -i - | grep -v '"alerts":\[\]' || true
 	@echo "== notifications that would be sent (bpfalert replay --dry-run -o text)"

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "diag.h"
 #include "fields.h"
+#include "generation.h"
 #include "rulefiles.h"
 #include "ruletest.h"
 
@@ -41,10 +42,8 @@ unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *op
 	lr->config = config_for_command(opt->config, d);
 	lr->ft = field_table_new();
 	if (lr->config) {
-		const char *const *paths = opt->nrule_paths
-			? opt->rule_paths : (const char *const *)lr->config->rules_dirs;
-		size_t n = opt->nrule_paths ? opt->nrule_paths : lr->config->nrules_dirs;
-		rulefiles_load(paths, n, lr->ft, d, &lr->alerts);
+		generation_load_rules(lr->config, opt->rule_paths, opt->nrule_paths,
+				      lr->ft, d, &lr->alerts);
 		if (with_targets)
 			load_targets(lr, d);
 	}

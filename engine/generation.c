@@ -2,8 +2,11 @@
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "diag.h"
+#include "embedded.h"
+#include "rules_native.h"
 #include "rulefiles.h"
 #include "xalloc.h"
 
@@ -17,6 +20,30 @@ static void add_named_targets(struct generation *g, diag *d)
 	}
 }
 
+static bool use_embedded_rules(const struct config *c)
+{
+	struct stat st;
+	return !c->file && c->nrules_dirs == 1 && stat(c->rules_dirs[0], &st) != 0;
+}
+
+unsigned generation_load_rules(const struct config *c, const char *const *paths,
+			       size_t npaths, field_table *ft, diag *d,
+			       alert_list *out)
+{
+	if (npaths)
+		return rulefiles_load(paths, npaths, ft, d, out);
+	if (!use_embedded_rules(c))
+		return rulefiles_load((const char *const *)c->rules_dirs,
+				      c->nrules_dirs, ft, d, out);
+	const struct embedded_file *files;
+	size_t n = embedded_rules(&files);
+	unsigned errors = 0;
+	for (size_t i = 0; i < n; i++)
+		errors += rules_native_parse(files[i].name, files[i].text,
+					     files[i].len, ft, d, out);
+	return errors;
+}
+
 struct generation *generation_load(const char *config_path,
 				   const char *const *rule_paths, size_t npaths,
 				   FILE *report)
@@ -26,11 +53,8 @@ struct generation *generation_load(const char *config_path,
 	g->config = config_for_command(config_path, d);
 	g->ft = field_table_new();
 	if (g->config) {
-		if (!npaths) {
-			rule_paths = (const char *const *)g->config->rules_dirs;
-			npaths = g->config->nrules_dirs;
-		}
-		rulefiles_load(rule_paths, npaths, g->ft, d, &g->alerts);
+		generation_load_rules(g->config, rule_paths, npaths, g->ft, d,
+				      &g->alerts);
 		add_named_targets(g, d);
 		if (!diag_errors(d))
 			targets_resolve(&g->targets, &g->alerts, &g->target_map, d);

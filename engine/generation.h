@@ -9,6 +9,7 @@
 
 #include "alertdef.h"
 #include "config.h"
+#include "diag.h"
 #include "fields.h"
 #include "ruleset.h"
 #include "targets.h"
@@ -29,5 +30,14 @@ struct generation *generation_load(const char *config_path,
 				   const char *const *rule_paths, size_t npaths,
 				   FILE *report);
 void generation_free(struct generation **g);
+
+/* Loads the rules a command uses: the -r paths if any; else the
+ * configuration's rules_dirs; except that with the embedded configuration
+ * and no rules directory on the system, the rules shipped in rules/ (compiled
+ * in) are used, so a bare `bpfalert run` works with nothing installed.
+ * Returns the number of errors. */
+unsigned generation_load_rules(const struct config *c, const char *const *paths,
+			       size_t npaths, field_table *ft, diag *d,
+			       alert_list *out);
 
 #endif
