@@ -190,15 +190,6 @@ static int start_tetragon(struct daemon *dm)
 	return 0;
 }
 
-#if BPFALERT_HAVE_PROBES
-static void log_hooks(const bpf_source *b)
-{
-	const char *const *names, *const *hooks;
-	size_t n = bpf_source_hooks(b, &names, &hooks);
-	for (size_t i = 0; i < n; i++)
-		log_info("probe %s: %s", names[i], hooks[i]);
-}
-#endif
 
 #if BPFALERT_HAVE_PROBES
 static int start_bpf(struct daemon *dm)
@@ -220,7 +211,6 @@ static int start_bpf(struct daemon *dm)
 		log_error("kernel probes: %s", err);
 		return -1;
 	}
-	log_hooks(dm->bpf);
 	return 0;
 }
 #else

@@ -76,6 +76,9 @@ echo "$(( REPS * N )) events, 1000 rules: $(cat "$B/r1000.rusage") (target maxrs
 echo "== daemon: following a file (bpfalert run)"
 "$B/daemon_bench" "$BIN" "$B/r100.rules" "$B/events.jsonl"
 
+echo "== kernel probes: overhead on unwatched files, open-to-event latency"
+"$B/probe_bench" || echo "probe_bench needs root and BPF"
+
 echo "== alert manager: cost per match"
 "$B/alertmgr_bench"
 

@@ -20,11 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tools/daemon_client.h"
 #include "testutil.h"
 #include "xalloc.h"
-
-/* Generous guards against hanging; never measurements. */
-#define WAIT_MS 30000
 
 static char *dir;
 
@@ -35,84 +33,6 @@ static void teardown(void)
 	free(dir);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-struct daemon_proc {
-	pid_t pid;
-	int notify_fd;
-	char *notify_path;
-	char *log;
-};
-
-/* Waits for a datagram starting with `state` on the notify socket. */
-static bool wait_notify(struct daemon_proc *d, const char *state)
-{
-	struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
-	for (int waited = 0; waited < WAIT_MS; waited += 100) {
-		if (poll(&p, 1, 100) == 1) {
-			char buf[256];
-			ssize_t n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0);
-			if (n > 0) {
-				buf[n] = '\0';
-				if (strstr(buf, state))
-					return true;
-			}
-		}
-		int st;
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-			d->pid = -1;
-			return false;
-		}
-	}
-	return false;
-}
-
-static struct daemon_proc *daemon_start(const char *conf, const char *rules)
-{
-	static unsigned serial;
-	struct daemon_proc *d = xcalloc(1, sizeof(*d));
-	d->notify_path = xasprintf("%s/notify-%u", dir, serial);
-	d->log = xasprintf("%s/daemon-%u.log", dir, serial++);
-	d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->notify_path);
-	ck_assert_int_eq(bind(d->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	d->pid = fork();
-	if (d->pid == 0) {
-		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		setenv("NOTIFY_SOCKET", d->notify_path, 1);
-		execl(bpfalert_bin(), "bpfalert", "run", "-f", "-c", conf, "-r", rules, NULL);
-		_exit(127);
-	}
-	ck_assert_msg(wait_notify(d, "READY=1"), "daemon did not become ready; log:\n%s",
-		      slurp(d->log, NULL));
-	return d;
-}
-
-static int daemon_stop(struct daemon_proc **pd, struct rusage *ru)
-{
-	struct daemon_proc *d = *pd;
-	int st = 0, rc = -1;
-	struct rusage dummy;
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		wait4(d->pid, &st, 0, ru ? ru : &dummy);
-		rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	}
-	close(d->notify_fd);
-	unlink(d->notify_path);
-	free(d->notify_path);
-	free(d->log);
-	free(d);
-	*pd = NULL;
-	return rc;
-}
 
 static size_t count_in_file(const char *path, const char *needle)
 {
@@ -188,7 +108,7 @@ START_TEST(follows_appends_rotation_truncation_and_restarts)
 {
 	write_setup("");
 	append_events(events_path, 1, 5, true);      /* history: not alerted */
-	struct daemon_proc *d = daemon_start(conf_path, rules_path);
+	struct daemon_proc *d = daemon_start_in(dir, conf_path, rules_path);
 	append_events(events_path, 100, 10, true);
 	append_events(events_path, 200, 10, false);
 	ck_assert(wait_count(alerts_path, "\"status\":\"firing\"", 10));
@@ -213,7 +133,7 @@ START_TEST(follows_appends_rotation_truncation_and_restarts)
 	/* restart with events written while down */
 	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
 	append_events(events_path, 600, 7, true);
-	d = daemon_start(conf_path, rules_path);
+	d = daemon_start_in(dir, conf_path, rules_path);
 	append_events(events_path, 700, 3, true);
 	ck_assert(wait_count(alerts_path, "\"status\":\"firing\"", 35));
 	sleep_ms(500);
@@ -266,7 +186,7 @@ START_TEST(sighup_with_broken_then_fixed_rules_and_metrics)
 	char listen[32];
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	write_setup(listen);
-	struct daemon_proc *d = daemon_start(conf_path, rules_path);
+	struct daemon_proc *d = daemon_start_in(dir, conf_path, rules_path);
 	append_events(events_path, 1, 4, true);
 	append_events(events_path, 50, 3, false);
 	FILE *g = fopen(events_path, "a");
@@ -332,7 +252,7 @@ START_TEST(gigabyte_of_mixed_input)
 	char listen[32];
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	write_setup(listen);
-	struct daemon_proc *d = daemon_start(conf_path, rules_path);
+	struct daemon_proc *d = daemon_start_in(dir, conf_path, rules_path);
 	char *good = slurp(testdata_path("seed/process_exec-speaker.jsonl"), NULL);
 	size_t glen = strlen(good);
 	char garbage[4096];
