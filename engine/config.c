@@ -358,9 +358,10 @@ static void check_document(struct check *k, struct json_object *root)
 	section(k, root, &at, "metrics", check_metrics);
 }
 
-/* A root daemon takes this file's word on where event data goes: a file
- * others can change is worth saying (an error with strict_permissions). */
-static void check_permissions(docsrc *src, const char *path, bool strict)
+/* A root daemon takes these files' word on what to watch and where event
+ * data goes: one that others can change is worth saying (an error with
+ * strict_permissions). */
+void config_check_permissions(const char *path, bool strict, diag *d)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -369,11 +370,11 @@ static void check_permissions(docsrc *src, const char *path, bool strict)
 	bool foreign_owner = st.st_uid != 0 && st.st_uid != geteuid();
 	if (!others_write && !foreign_owner)
 		return;
-	docsrc_report_at(src, strict ? DIAG_ERROR : DIAG_WARNING, 0, 0,
-			 "%s (mode %04o, owner uid %u): users other than root can "
-			 "change where alerts and event data are sent",
-			 others_write ? "writable by group or others" : "not owned by root",
-			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	diag_report(d, strict ? DIAG_ERROR : DIAG_WARNING, path, 0, 0, NULL, 0,
+		    "%s (mode %04o, owner uid %u): users other than root can "
+		    "change what is watched and where alerts and event data are sent",
+		    others_write ? "writable by group or others" : "not owned by root",
+		    (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 }
 
 static char *read_text(const char *path, size_t *len, diag *d)
@@ -396,16 +397,17 @@ struct config *config_load(const char *path, diag *d)
 	struct config *c = config_default();
 	free(c->file);
 	c->file = xstrdup(path);
+	unsigned errors_before = diag_errors(d);
 	struct json_object *root = lcdoc_parse(&src, "configuration file");
 	if (root) {
 		struct check k = { .src = &src, .c = c };
 		check_document(&k, root);
-		check_permissions(&src, path, c->strict_permissions);
+		config_check_permissions(path, c->strict_permissions, d);
 	}
 	json_object_put(root);
 	jsonpos_free(&src.pos);
 	free(text);
-	if (!root || src.errors)
+	if (!root || src.errors || diag_errors(d) > errors_before)
 		config_free(&c);
 	return c;
 }

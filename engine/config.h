@@ -62,6 +62,10 @@ struct config *config_load(const char *path, diag *d);
 
 void config_free(struct config **c);
 
+/* Reports `path` if users other than root can write it: a warning, or an
+ * error when `strict` (strict_permissions). */
+void config_check_permissions(const char *path, bool strict, diag *d);
+
 /* The configuration a command uses: -c FILE if given; else the system file
  * if it exists; else the embedded one.  NULL on errors (reported). */
 struct config *config_for_command(const char *path, diag *d);

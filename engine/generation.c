@@ -2,6 +2,7 @@
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "diag.h"
@@ -26,15 +27,39 @@ static bool use_embedded_rules(const struct config *c)
 	return !c->file && c->nrules_dirs == 1 && stat(c->rules_dirs[0], &st) != 0;
 }
 
+/* Each rules path, and each rule file in a rules directory. */
+static void check_rule_permissions(const char *const *paths, size_t n,
+				   bool strict, diag *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		config_check_permissions(paths[i], strict, d);
+		DIR *dir = opendir(paths[i]);
+		if (!dir)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(dir))) {
+			if (rulefiles_ignored_name(e->d_name))
+				continue;
+			char *p = xasprintf("%s/%s", paths[i], e->d_name);
+			config_check_permissions(p, strict, d);
+			free(p);
+		}
+		closedir(dir);
+	}
+}
+
 unsigned generation_load_rules(const struct config *c, const char *const *paths,
 			       size_t npaths, field_table *ft, diag *d,
 			       alert_list *out)
 {
-	if (npaths)
+	if (!npaths && !use_embedded_rules(c)) {
+		paths = (const char *const *)c->rules_dirs;
+		npaths = c->nrules_dirs;
+	}
+	if (npaths) {
+		check_rule_permissions(paths, npaths, c->strict_permissions, d);
 		return rulefiles_load(paths, npaths, ft, d, out);
-	if (!use_embedded_rules(c))
-		return rulefiles_load((const char *const *)c->rules_dirs,
-				      c->nrules_dirs, ft, d, out);
+	}
 	const struct embedded_file *files;
 	size_t n = embedded_rules(&files);
 	unsigned errors = 0;

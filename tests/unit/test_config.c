@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "testutil.h"
@@ -191,6 +192,34 @@ START_TEST(check_with_config_resolves_named_targets)
 }
 END_TEST
 
+START_TEST(rule_files_writable_by_others_are_reported)
+{
+	char *rdir = xasprintf("%s/rules.d", dir);
+	mkdir(rdir, 0755);
+	char *rules = write_file(rdir, "a.rules",
+		"alerts = ( { name = \"a\"; message = \"m\"; rule = \"x = 1\"; targets = [ \"default\" ]; } );\n");
+	chmod(rules, 0666);
+	char *conf = write_file(dir, "strict.conf", "strict_permissions = true;\n");
+	chmod(conf, 0600);
+	char *cmd = xasprintf("%s check -r %s 2>&1", bpfalert_bin(), rdir);
+	int st;
+	char *out = run_capture(cmd, &st);
+	ck_assert_int_eq(st, 0);
+	ck_assert_msg(strstr(out, "a.rules: warning: writable by group or others"), "%s", out);
+	free(out);
+	free(cmd);
+	cmd = xasprintf("%s check -c %s -r %s 2>&1", bpfalert_bin(), conf, rdir);
+	out = run_capture(cmd, &st);
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "a.rules: error: writable by group or others"), "%s", out);
+	free(out);
+	free(cmd);
+	free(conf);
+	free(rules);
+	free(rdir);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -202,6 +231,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, syntax_error_has_a_column);
 	tcase_add_test(tc, writable_by_others_is_reported);
 	tcase_add_test(tc, check_with_config_resolves_named_targets);
+	tcase_add_test(tc, rule_files_writable_by_others_are_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
