@@ -117,10 +117,10 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BU
               -DBPFALERT_VERSION='"$(VERSION)"' \
               -DBPFALERT_HAVE_PROBES=$(if $(wildcard probes/bpf_source.c),1,0) \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC)) | $(BUILD)/embedded_rules.inc
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ $(filter %.c,$^) $(LIBS)
 
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 	@for f in $^; do n=$$(basename $$f); \
