@@ -10,7 +10,10 @@
  *    CPU time, as CPU per 10,000 events/s.
  * 3. With the kernel probes (as root): 1,000 processes each open a watched
  *    file once, 2 ms apart; for each, the time from just before open(2) to
- *    the webhook request naming that process arriving at the receiver. */
+ *    the webhook request naming that process arriving at the receiver.
+ * 4. With the kernel probes and the 100-rule set: opens of a watched file at
+ *    rising rates (2 s per step); the highest rate at which the ring buffer
+ *    lost nothing (bpfalert_events_lost_total) and every event was counted. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -330,6 +333,73 @@ static void throughput(const char *bin, const char *rules100, const char *events
 	       seen, wall, seen / wall, cpu, 100.0 * cpu / seen * 10000.0);
 }
 
+static double metric(int mport, const char *prefix)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "curl -s http://127.0.0.1:%d/metrics | "
+		 "awk '/^%s/ { s += $2 } END { print s + 0 }'", mport, prefix);
+	FILE *p = popen(cmd, "r");
+	double v = 0;
+	if (p && fscanf(p, "%lf", &v) != 1)
+		v = 0;
+	if (p)
+		pclose(p);
+	return v;
+}
+
+/* Opens `path` `rate` times a second for `seconds`, paced in 1 ms slices. */
+static void open_at_rate(const char *path, double rate, double seconds)
+{
+	int64_t t0 = now_ns(), end = t0 + (int64_t)(seconds * 1e9);
+	double done = 0;
+	while (now_ns() < end) {
+		double due = rate * (double)(now_ns() - t0) / 1e9;
+		while (done < due) {
+			close(open(path, O_RDONLY));
+			done++;
+		}
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void probe_rate(const char *bin, const char *rules100)
+{
+	int mport;
+	close(listen_any(&mport));
+	char conf[512], watched[256];
+	snprintf(watched, sizeof(watched), "%s/watched", dir);
+	snprintf(conf, sizeof(conf), "%s/rate.conf", dir);
+	FILE *f = fopen(conf, "w");
+	fprintf(f, "state_dir = \"%s/state4\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
+		   "probes: { exec = false; exit = false; files: { watch = [ \"%s\" ]; }; };\n"
+		   "targets: { t: { type = \"file\"; path = \"%s/rate.alerts\"; }; };\n",
+		   dir, mport, watched, dir);
+	fclose(f);
+	chmod(conf, 0600);
+	pid_t dpid = start_daemon(bin, conf, rules100);
+	static const double rates[] = { 5000, 10000, 20000, 40000, 80000, 160000 };
+	double best = 0;
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		double lost0 = metric(mport, "bpfalert_events_lost_total");
+		double seen0 = metric(mport, "bpfalert_events_total");
+		int64_t t0 = now_ns();
+		open_at_rate(watched, rates[i], 2.0);
+		double achieved = 0;
+		usleep(500000);
+		double lost = metric(mport, "bpfalert_events_lost_total") - lost0;
+		double seen = metric(mport, "bpfalert_events_total") - seen0;
+		achieved = seen / ((double)(now_ns() - t0) / 1e9 - 0.5);
+		printf("probe rate step %.0f opens/s: %.0f events counted (%.0f/s), %.0f lost\n",
+		       rates[i], seen, achieved, lost);
+		if (lost > 0)
+			break;
+		best = achieved;
+	}
+	stop_daemon(dpid);
+	printf("highest sustained watched-file event rate with 100 rules and no loss: %.0f events/s\n", best);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -345,8 +415,10 @@ int main(int argc, char **argv)
 	pthread_create(&th, NULL, receiver, &lfd);
 	latency(argv[1], port);
 	throughput(argv[1], argv[2], argv[3]);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		probe_latency(argv[1], port);
+		probe_rate(argv[1], argv[2]);
+	}
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
