@@ -398,6 +398,16 @@ static void close_paren(struct parser *p)
 		perr(p, peek(p), "expected ')' to close '('");
 }
 
+/* "(" or ")" at the current depth (the caller has entered a level). */
+static struct ast *group(struct parser *p)
+{
+	advance(p);
+	struct ast *e = subexpr(p, 0);
+	close_paren(p);
+	e->grouped = true;
+	return e;
+}
+
 static struct ast *unary(struct parser *p)
 {
 	struct token *t = peek(p);
@@ -406,18 +416,16 @@ static struct ast *unary(struct parser *p)
 			return ast_new(AST_ERROR, t->off);
 		advance(p);
 		struct ast *n = ast_new(AST_NOT, t->off);
-		ast_add_kid(n, unary(p));
+		/* `!(...)`, as rules are printed back, is one level, like `!x` */
+		ast_add_kid(n, peek(p)->type == TK_LPAREN ? group(p) : unary(p));
 		p->depth--;
 		return n;
 	}
 	if (t->type == TK_LPAREN) {
 		if (!enter(p))
 			return ast_new(AST_ERROR, t->off);
-		advance(p);
-		struct ast *e = subexpr(p, 0);
-		close_paren(p);
+		struct ast *e = group(p);
 		p->depth--;
-		e->grouped = true;
 		return e;
 	}
 	return predicate(p);
