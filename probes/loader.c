@@ -57,21 +57,24 @@ struct variant_def {
 	O("sys_exit_linkat", AK_TP, "syscalls/sys_exit_linkat"),               \
 	O("sys_exit_link", AK_TP, "syscalls/sys_exit_link")
 
+/* The security_* hooks, one line each (first required, the rest
+ * optional); the fentry and kprobe tables are made from this one list so
+ * they cannot drift apart. */
+#define SECURITY_HOOKS(X, SFX, AK)                                             \
+	X("fp_" SFX, AK, "security_file_permission", false),                   \
+	X("fopen_" SFX, AK, "security_file_open", true),                       \
+	X("mmap_" SFX, AK, "security_mmap_file", true),                        \
+	X("ptrunc_" SFX, AK, "security_path_truncate", true),                  \
+	X("ftrunc_" SFX, AK, "security_file_truncate", true)
+#define HOOK_DEF(n, k, t, opt) { n, k, t, opt }
+
 static const struct prog_def files_fentry[] = {
-	P("fp_fentry", AK_FENTRY, "security_file_permission"),
-	O("fopen_fentry", AK_FENTRY, "security_file_open"),
-	O("mmap_fentry", AK_FENTRY, "security_mmap_file"),
-	O("ptrunc_fentry", AK_FENTRY, "security_path_truncate"),
-	O("ftrunc_fentry", AK_FENTRY, "security_file_truncate"),
+	SECURITY_HOOKS(HOOK_DEF, "fentry", AK_FENTRY),
 	NAME_PROGS,
 };
 
 static const struct prog_def files_kprobe[] = {
-	P("fp_kprobe", AK_KPROBE, "security_file_permission"),
-	O("fopen_kprobe", AK_KPROBE, "security_file_open"),
-	O("mmap_kprobe", AK_KPROBE, "security_mmap_file"),
-	O("ptrunc_kprobe", AK_KPROBE, "security_path_truncate"),
-	O("ftrunc_kprobe", AK_KPROBE, "security_file_truncate"),
+	SECURITY_HOOKS(HOOK_DEF, "kprobe", AK_KPROBE),
 	NAME_PROGS,
 };
 

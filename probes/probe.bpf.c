@@ -364,17 +364,16 @@ static __always_inline __u32 file_mask(struct file *file)
 	return mask;
 }
 
-/* security_* hooks: fentry where the kernel allows it, else kprobes. */
+/* security_* hooks: fentry where the kernel allows it, else kprobes.  The
+ * bodies are shared; only the entry points differ by attach type. */
 
-SEC("fentry/security_file_permission")
-int BPF_PROG(fp_fentry, struct file *file, int mask)
+static __always_inline int on_file_permission(void *ctx, struct file *file, int mask)
 {
 	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
 			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK, true);
 }
 
-SEC("fentry/security_mmap_file")
-int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long flags)
+static __always_inline int on_mmap_file(void *ctx, struct file *file, unsigned long prot)
 {
 	if (!(prot & PROT_WRITE))
 		return 0;
@@ -382,16 +381,14 @@ int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long f
 			   true);
 }
 
-SEC("fentry/security_path_truncate")
-int BPF_PROG(ptrunc_fentry, const struct path *path)
+static __always_inline int on_path_truncate(void *ctx, const struct path *path)
 {
 	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
 		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE, true);
 }
 
 /* Since 6.2 ftruncate and O_TRUNC go through security_file_truncate. */
-SEC("fentry/security_file_truncate")
-int BPF_PROG(ftrunc_fentry, struct file *file)
+static __always_inline int on_file_truncate(void *ctx, struct file *file)
 {
 	if (!file)
 		return 0;
@@ -399,49 +396,41 @@ int BPF_PROG(ftrunc_fentry, struct file *file)
 		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE, true);
 }
 
-SEC("fentry/security_file_open")
-int BPF_PROG(fopen_fentry, struct file *file)
+SEC("fentry/security_file_permission")
+int BPF_PROG(fp_fentry, struct file *file, int mask) { return on_file_permission(ctx, file, mask); }
+
+SEC("fentry/security_mmap_file")
+int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long flags)
 {
-	return forget_file(file);
+	return on_mmap_file(ctx, file, prot);
 }
 
+SEC("fentry/security_path_truncate")
+int BPF_PROG(ptrunc_fentry, const struct path *path) { return on_path_truncate(ctx, path); }
+
+SEC("fentry/security_file_truncate")
+int BPF_PROG(ftrunc_fentry, struct file *file) { return on_file_truncate(ctx, file); }
+
+SEC("fentry/security_file_open")
+int BPF_PROG(fopen_fentry, struct file *file) { return forget_file(file); }
+
 SEC("kprobe/security_file_permission")
-int BPF_KPROBE(fp_kprobe, struct file *file, int mask)
-{
-	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
-			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK, true);
-}
+int BPF_KPROBE(fp_kprobe, struct file *file, int mask) { return on_file_permission(ctx, file, mask); }
 
 SEC("kprobe/security_mmap_file")
 int BPF_KPROBE(mmap_kprobe, struct file *file, unsigned long prot, unsigned long flags)
 {
-	if (!(prot & PROT_WRITE))
-		return 0;
-	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK,
-			   true);
+	return on_mmap_file(ctx, file, prot);
 }
 
 SEC("kprobe/security_path_truncate")
-int BPF_KPROBE(ptrunc_kprobe, const struct path *path)
-{
-	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE, true);
-}
+int BPF_KPROBE(ptrunc_kprobe, const struct path *path) { return on_path_truncate(ctx, path); }
 
 SEC("kprobe/security_file_truncate")
-int BPF_KPROBE(ftrunc_kprobe, struct file *file)
-{
-	if (!file)
-		return 0;
-	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE, true);
-}
+int BPF_KPROBE(ftrunc_kprobe, struct file *file) { return on_file_truncate(ctx, file); }
 
 SEC("kprobe/security_file_open")
-int BPF_KPROBE(fopen_kprobe, struct file *file)
-{
-	return forget_file(file);
-}
+int BPF_KPROBE(fopen_kprobe, struct file *file) { return forget_file(file); }
 
 /* Syscall tracepoints.  Opens are reported at exit, from the descriptor
  * the call returned: the match is on the file actually opened. */
