@@ -211,20 +211,6 @@ struct rig {
 	void *state;
 };
 
-struct outcome {
-	int calls;
-	enum delivery_result result;
-	char detail[256];
-};
-
-static void on_done(void *ctx, enum delivery_result result, const char *detail)
-{
-	struct outcome *o = ctx;
-	o->calls++;
-	o->result = result;
-	snprintf(o->detail, sizeof(o->detail), "%s", detail ? detail : "");
-}
-
 static int rig_init(struct rig *r, const char *cfg_json, char *err, size_t errlen)
 {
 	struct json_object *cfg = json_tokener_parse(cfg_json);

@@ -99,20 +99,6 @@ static notification *make_note(const char *alert, enum notification_status st,
 	return n;
 }
 
-struct outcome {
-	int calls;
-	enum delivery_result result;
-	char detail[512];
-};
-
-static void on_outcome(void *ctx, enum delivery_result r, const char *detail)
-{
-	struct outcome *o = ctx;
-	o->calls++;
-	o->result = r;
-	snprintf(o->detail, sizeof(o->detail), "%s", detail ? detail : "");
-}
-
 static bool outcome_done(void *ctx)
 {
 	return ((struct outcome *)ctx)->calls > 0;
@@ -150,7 +136,7 @@ static struct outcome deliver(const struct notifier_ops *ops, void *state,
 			      struct env *e, const notification *n)
 {
 	struct outcome o = { 0 };
-	ops->send(state, n, on_outcome, &o);
+	ops->send(state, n, on_done, &o);
 	ck_assert(run_until(e->l, outcome_done, &o));
 	ck_assert_int_eq(o.calls, 1);
 	return o;
@@ -541,7 +527,7 @@ static char *capture_stdout(struct env *e, const char *cfg,
 	close(fd);
 	for (size_t i = 0; i < count; i++) {
 		struct outcome out = { 0 };
-		o->send(st, ns[i], on_outcome, &out);
+		o->send(st, ns[i], on_done, &out);
 		/* Acknowledged at once, before send returns. */
 		ck_assert_int_eq(out.calls, 1);
 		ck_assert_int_eq(out.result, DELIVERY_OK);
@@ -616,7 +602,7 @@ static void file_send_ok(const struct notifier_ops *f, void *st,
 			 const notification *n)
 {
 	struct outcome o = { 0 };
-	f->send(st, n, on_outcome, &o);
+	f->send(st, n, on_done, &o);
 	ck_assert_int_eq(o.calls, 1);
 	ck_assert_msg(o.result == DELIVERY_OK, "file send: %s", o.detail);
 }
@@ -757,7 +743,7 @@ START_TEST(file_config_errors_and_write_failures)
 	rmdir(sub);
 	notification *n = make_note("A", NOTIFY_FIRING, 1);
 	struct outcome o = { 0 };
-	f->send(st, n, on_outcome, &o);
+	f->send(st, n, on_done, &o);
 	ck_assert_int_eq(o.calls, 1);
 	ck_assert_int_eq(o.result, DELIVERY_RETRY);
 	ck_assert_ptr_nonnull(strstr(o.detail, "a.jsonl"));

@@ -127,20 +127,6 @@ struct rig {
 	void *state;
 };
 
-struct outcome {
-	int calls;
-	enum delivery_result result;
-	char detail[256];
-};
-
-static void on_done(void *ctx, enum delivery_result result, const char *detail)
-{
-	struct outcome *o = ctx;
-	o->calls++;
-	o->result = result;
-	snprintf(o->detail, sizeof(o->detail), "%s", detail ? detail : "");
-}
-
 static int rig_init(struct rig *r, const char *cfg_json, const char *node,
 		    char *err, size_t errlen)
 {

@@ -98,6 +98,14 @@ char *write_file(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+void on_done(void *ctx, enum delivery_result result, const char *detail)
+{
+	struct outcome *o = ctx;
+	o->calls++;
+	o->result = result;
+	snprintf(o->detail, sizeof(o->detail), "%s", detail ? detail : "");
+}
+
 /* ---- fields ---- */
 
 START_TEST(fields_intern_and_lookup)

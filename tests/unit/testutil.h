@@ -5,6 +5,8 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "notifier.h"
+
 /* Every suite constructor, from the generated list. */
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
@@ -29,5 +31,13 @@ char *make_temp_dir(void);
 void rm_rf(const char *path);
 /* Writes `text` to dir/name; returns the malloc'd path. */
 char *write_file(const char *dir, const char *name, const char *text);
+
+/* What a notifier reported through its done callback (on_done). */
+struct outcome {
+	int calls;
+	enum delivery_result result;
+	char detail[512];
+};
+void on_done(void *ctx, enum delivery_result result, const char *detail);
 
 #endif
