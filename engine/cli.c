@@ -18,7 +18,8 @@ void cli_usage(FILE *out)
 	      "  bpfalert check  [-c FILE] [-r DIR|FILE]...\n"
 	      "  bpfalert replay [--dry-run] [-c FILE] [-r DIR|FILE]... [-i FILE|-] [-o text|json] [--matches]\n"
 	      "  bpfalert test   FILE...\n"
-	      "  bpfalert events [-o compact|json] [-i FILE|-] [-r DIR|FILE]...\n"
+	      "  bpfalert events [-o compact|json] [--timestamps] [--color auto|always|never]\n"
+	      "                  [-i FILE|-] [-r DIR|FILE]...\n"
 	      "  bpfalert rules  [--dump-bytecode] [-r DIR|FILE]...\n"
 	      "  bpfalert --version | --help\n"
 	      "\n"
@@ -38,6 +39,8 @@ void cli_usage(FILE *out)
 	      "  -i, --input FILE|-    events, one JSON object a line (default: stdin)\n"
 	      "  -o, --output FORMAT   output format\n"
 	      "  -f, --foreground      stay in the foreground\n"
+	      "      --timestamps      events: each line starts with the event's time\n"
+	      "      --color WHEN      events: auto (on a terminal), always or never\n"
 	      "\n"
 	      "Exit status: 0 success, 1 rule or configuration errors, 2 usage errors,\n"
 	      "3 runtime failure.\n", out);
@@ -53,6 +56,8 @@ static const struct option long_options[] = {
 	{ "matches", no_argument, NULL, 'M' },
 	{ "dump-bytecode", no_argument, NULL, 'B' },
 	{ "no-prefilter", no_argument, NULL, 'P' },
+	{ "timestamps", no_argument, NULL, 'T' },
+	{ "color", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +81,8 @@ static int apply_option(struct cli_options *opt, int c)
 	case 'M': opt->matches = true; break;
 	case 'B': opt->dump_bytecode = true; break;
 	case 'P': opt->no_prefilter = true; break;
+	case 'T': opt->timestamps = true; break;
+	case 'C': opt->color = optarg; break;
 	case 'h': cli_usage(stdout); exit(EXIT_OK);
 	default: return EXIT_USAGE;
 	}

@@ -26,6 +26,8 @@ struct cli_options {
 	size_t nrule_paths;
 	const char *input;             /* -i; "-" is stdin */
 	const char *output;            /* -o */
+	const char *color;             /* --color auto|always|never (events) */
+	bool timestamps;               /* --timestamps (events) */
 	bool dry_run, matches, dump_bytecode, foreground, no_prefilter;
 	char **args;                   /* operands (test FILE...) */
 	size_t nargs;

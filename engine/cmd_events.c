@@ -33,7 +33,8 @@ static void note_match(void *ctx, size_t alert, bool matched)
 static void print_compact(const struct events_options *o, event *ev,
 			  const struct marks *m)
 {
-	char *line = compact_render(ev->root, o->color ? COMPACT_COLOR : 0);
+	char *line = compact_render(ev->root, (o->color ? COMPACT_COLOR : 0) |
+					   (o->timestamps ? COMPACT_TIMESTAMPS : 0));
 	fputs(line, o->out);
 	free(line);
 	if (m && m->n) {
@@ -141,7 +142,22 @@ static int check_usage(const struct cli_options *opt)
 			opt->output);
 		return EXIT_USAGE;
 	}
+	if (opt->color && strcmp(opt->color, "auto") && strcmp(opt->color, "always") &&
+	    strcmp(opt->color, "never")) {
+		fprintf(stderr, "bpfalert events: --color must be auto, always or never, not '%s'\n",
+			opt->color);
+		return EXIT_USAGE;
+	}
 	return 0;
+}
+
+static bool color_of(const struct cli_options *opt)
+{
+	if (opt->color && !strcmp(opt->color, "always"))
+		return true;
+	if (opt->color && !strcmp(opt->color, "never"))
+		return false;
+	return want_color(stdout);
 }
 
 static int run(const struct cli_options *opt, const struct loaded_rules *lr)
@@ -156,7 +172,7 @@ static int run(const struct cli_options *opt, const struct loaded_rules *lr)
 		.in = in, .in_name = is_stdin ? "<stdin>" : opt->input,
 		.out = stdout, .report = stderr,
 		.json = opt->output && !strcmp(opt->output, "json"),
-		.color = want_color(stdout),
+		.color = color_of(opt), .timestamps = opt->timestamps,
 		.alerts = lr ? &lr->alerts : NULL, .ft = lr ? lr->ft : NULL,
 		.no_prefilter = opt->no_prefilter,
 	};

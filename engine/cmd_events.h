@@ -1,7 +1,8 @@
 /* cmd_events — `bpfalert events` (DESIGN §9): events, one a line, shown as
  * `tetra getevents -o compact` shows them, or as compact JSON.
  *
- *   bpfalert events [-o compact|json] [-i FILE|-] [-r RULES]... [-c FILE]
+ *   bpfalert events [-o compact|json] [--timestamps] [--color WHEN]
+ *                   [-i FILE|-] [-r RULES]... [-c FILE]
  *
  * With -r (and only then: the configuration's rules_dirs are not loaded by
  * default, so a plain `events` needs no rules and shows every event the
@@ -9,8 +10,8 @@
  * compact lines end in "  [alerts: A, B]", JSON objects get a top-level
  * "alerts" array (empty when none matched).  Malformed lines are reported
  * on stderr with their line numbers, skipped, and summed up at the end.
- * Colours as tetra uses them when stdout is a terminal (not with NO_COLOR
- * or TERM=dumb). */
+ * Colours as tetra's --color: auto (the default) when stdout is a
+ * terminal (not with NO_COLOR or TERM=dumb), always, or never. */
 #ifndef BPFALERT_CMD_EVENTS_H
 #define BPFALERT_CMD_EVENTS_H
 
@@ -29,6 +30,7 @@ struct events_options {
 	FILE *out, *report;
 	bool json;                  /* -o json */
 	bool color;                 /* ANSI colours in compact lines */
+	bool timestamps;            /* compact lines start with the time */
 	const alert_list *alerts;   /* NULL: no marking */
 	const field_table *ft;      /* the alerts' table; NULL without alerts */
 	bool no_prefilter;

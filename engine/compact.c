@@ -1,9 +1,8 @@
 /* compact — see compact.h.
  *
- * A line is built left to right.  Each coloured piece costs 9 bytes of
- * escape codes on a terminal ("\x1b[3Xm" and "\x1b[0m"), which Tetragon's
- * padding counts; without colour those bytes are counted in `phantom`
- * instead, so the padding comes out the same either way. */
+ * A line is built left to right, colour codes included, as Go's fmt and
+ * fatih/color build it for tetra: the padding before the capability note
+ * counts bytes, codes and all. */
 #include "compact.h"
 
 #include <json-c/json.h>
@@ -13,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "goquote.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 #define CAPS_PAD 120
@@ -25,7 +27,7 @@ enum color { RED = 31, GREEN = 32, YELLOW = 33, BLUE = 34, MAGENTA = 35, CYAN = 
 struct line {
 	char *buf;
 	size_t len, cap;
-	size_t phantom;
+	size_t start;    /* where the event's text begins (after a timestamp) */
 	bool color;
 };
 
@@ -41,33 +43,14 @@ static void raw(struct line *l, const char *s, size_t n)
 	l->buf[l->len] = '\0';
 }
 
-static bool is_control(const unsigned char *p, size_t left)
-{
-	if (*p < 0x20 || *p == 0x7f)
-		return true;
-	/* C1 controls, U+0080..U+009F, are terminal controls too. */
-	return *p == 0xc2 && left > 1 && p[1] >= 0x80 && p[1] <= 0x9f;
-}
-
-/* Event text: control characters shown as \xNN. */
+/* Event text: as it is, or quoted Go-style when it holds anything a
+ * terminal could act on (see goquote.h). */
 static void text(struct line *l, const char *s, size_t n)
 {
-	size_t from = 0;
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *p = (const unsigned char *)s + i;
-		if (!is_control(p, n - i))
-			continue;
-		raw(l, s + from, i - from);
-		size_t k = *p == 0xc2 ? 2 : 1;
-		for (size_t j = 0; j < k; j++) {
-			char esc[8];
-			snprintf(esc, sizeof(esc), "\\x%02x", p[j]);
-			raw(l, esc, 4);
-		}
-		i += k - 1;
-		from = i + 1;
-	}
-	raw(l, s + from, n - from);
+	if (goquote_needed(s, n))
+		goquote_append(&l->buf, &l->len, &l->cap, s, n);
+	else
+		raw(l, s, n);
 }
 
 static void lit(struct line *l, const char *s)
@@ -91,16 +74,12 @@ static void begin(struct line *l, enum color c)
 {
 	if (l->color)
 		fmt(l, "\x1b[%dm", (int)c);
-	else
-		l->phantom += ESC_OPEN_LEN;
 }
 
 static void end(struct line *l)
 {
 	if (l->color)
 		lit(l, "\x1b[0m");
-	else
-		l->phantom += ESC_CLOSE_LEN;
 }
 
 /* A header such as "🚀 process": the emoji, then the word padded to 7
@@ -246,16 +225,21 @@ static bool has_sys_admin(json *proc)
 	return false;
 }
 
-/* Tetragon's CapTrailorPrinter: pad to CAPS_PAD columns (colour codes
- * counted), then the capability note, coloured even when empty. */
+/* Tetragon's CapTrailorPrinter: when the capability note is not empty,
+ * pad to CAPS_PAD bytes and print it right-aligned.  With colours the
+ * note is never empty: it is the colour codes around the (maybe empty)
+ * text, so coloured lines are always padded (counting their codes) and
+ * plain ones only when there is a note. */
 static void caps_trailer(struct ctx *c)
 {
 	struct line *l = c->l;
 	const char *caps = has_sys_admin(c->proc) ? "🛑 CAP_SYS_ADMIN" : "";
-	size_t width = l->len + l->phantom;
+	if (!*caps && !l->color)
+		return;
+	size_t width = l->len - l->start;
 	size_t padding = width < CAPS_PAD ? CAPS_PAD - width : 0;
 	/* Go's %*s counts the note's width in runes. */
-	size_t caps_width = ESC_OPEN_LEN + ESC_CLOSE_LEN;
+	size_t caps_width = l->color ? ESC_OPEN_LEN + ESC_CLOSE_LEN : 0;
 	for (const char *p = caps; *p; p++)
 		caps_width += ((unsigned char)*p & 0xc0) != 0x80;
 	lit(l, " ");
@@ -521,7 +505,7 @@ static void render_kprobe(struct ctx *c)
 		kp_bpf(c, "bpf_load");
 	else if (!strcmp(sc, "security_perf_event_alloc"))
 		kp_bpf(c, "perf_event_alloc");
-	else if (!strcmp(sc, "security_bpf_map_alloc"))
+	else if (!strcmp(sc, "security_bpf_map_alloc") || !strcmp(sc, "security_bpf_map_create"))
 		kp_bpf(c, "bpf_map_create");
 	else if (!strcmp(sc, "security_file_permission"))
 		kp_file_permission(c);
@@ -829,11 +813,34 @@ static void find_kind(struct ctx *c)
 	}
 }
 
+/* tetra's --timestamps: the event's time in UTC with nine fraction
+ * digits, the epoch when it has none. */
+static void timestamp(struct line *l, json *root)
+{
+	struct str t = get_str(root, "time");
+	int64_t ns = 0;
+	if (timefmt_parse(t.s, t.n, &ns) < 0)
+		ns = 0;
+	int64_t secs = ns / 1000000000, frac = ns % 1000000000;
+	if (frac < 0)
+		secs--, frac += 1000000000;
+	time_t tt = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	char buf[64];
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	raw(l, buf, n);
+	fmt(l, ".%09lldZ ", (long long)frac);
+}
+
 char *compact_render(struct json_object *root, unsigned flags)
 {
 	struct line l = { .color = flags & COMPACT_COLOR };
 	struct ctx c = { .l = &l, .root = root };
 	raw(&l, "", 0);
+	if (flags & COMPACT_TIMESTAMPS)
+		timestamp(&l, root);
+	l.start = l.len;
 	find_kind(&c);
 	c.proc = get_obj(c.ev, "process");
 	for (size_t i = 0; i < NKINDS; i++) {

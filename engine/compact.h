@@ -9,28 +9,34 @@
  * (pkg/encoder): the pod as namespace/name, or the node name without a pod;
  * the binary; then what the kind is about (arguments, exit status or
  * signal, the file of a security_file_permission read or write, the
- * socket of a connect, ...).  Tetragon pads every line that carries a
- * process to 120 columns counting its colour codes, then prints the
- * process's capability note ("🛑 CAP_SYS_ADMIN" when it holds
- * CAP_SYS_ADMIN, else nothing); lines here are laid out the same way, so
- * without colour they are byte for byte what a terminal shows of tetra's
- * coloured output, trailing spaces included.
+ * socket of a connect, ...).
  *
- * Differences, all for kinds or cases where tetra prints nothing useful:
- * an unknown kind is shown as "❓ KIND" with the process if it has one
- * (tetra refuses it); an event without its process object is shown with
- * an empty one (tetra refuses it); a raw_syscalls/sys_enter tracepoint
- * shows the syscall number (tetra looks up a name table); the capability
- * note tests the capability itself (tetra's test looks at the position in
- * the list).  Control characters in event text are shown as \xNN, so a
- * hostile binary name cannot drive the terminal or break the line. */
+ * Strings that hold anything a terminal could act on (control
+ * characters, escapes, bytes that are not UTF-8, quotes, backslashes) are
+ * quoted Go-style, as tetra quotes them: "/tmp/a\nb", "\x1b[2J".
+ *
+ * Tetragon's padding: a line that carries a process is padded to 120
+ * bytes (colour codes counted) before the process's capability note
+ * ("🛑 CAP_SYS_ADMIN" when it holds CAP_SYS_ADMIN).  With colours the
+ * note always exists (its colour codes, around an empty text at least),
+ * so coloured lines are always padded; plain lines only when the process
+ * has the capability.  A coloured line with its codes removed is what a
+ * terminal shows of tetra, trailing spaces included.
+ *
+ * Differences, all for events tetra refuses or cannot name: an unknown
+ * kind is shown as "❓ KIND" with the process if it has one; an event
+ * without its process object is shown with an empty one; a
+ * raw_syscalls/sys_enter tracepoint shows the syscall number (tetra looks
+ * up a name table); the capability note tests the capability itself
+ * (tetra's test looks at the position in the list). */
 #ifndef BPFALERT_COMPACT_H
 #define BPFALERT_COMPACT_H
 
 struct json_object;
 
 enum {
-	COMPACT_COLOR = 1,   /* ANSI colours, as tetra uses on a terminal */
+	COMPACT_COLOR = 1,        /* ANSI colours, as tetra uses on a terminal */
+	COMPACT_TIMESTAMPS = 2,   /* tetra's --timestamps: the time first */
 };
 
 /* The line for one parsed event (any JSON value: non-objects render as an
