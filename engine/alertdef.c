@@ -7,6 +7,7 @@
 
 #include "jsonpos.h"
 #include "msgtext.h"
+#include "rule_object.h"
 #include "rulefiles.h"
 #include "targetcfg.h"
 #include "template.h"
@@ -333,12 +334,38 @@ static void key_targets(struct actx *c, struct json_object *v,
 
 /* ---- rules ---- */
 
+static void report_object(void *ctx, enum diag_level level, const jsonpos_path *at,
+			  bool at_key, ssize_t str_offset, const char *msg)
+{
+	struct actx *c = ctx;
+	if (str_offset >= 0)
+		docsrc_report_string(c->src, level, at, (size_t)str_offset, "%s", msg);
+	else
+		docsrc_report(c->src, level, at, at_key, "%s", msg);
+}
+
+/* Parseable's serde object form: {"and": [...]}, {"numeric": {...}}, ... */
+static void compile_composite_object(struct actx *c, struct json_object *v,
+				     const jsonpos_path *p)
+{
+	unsigned before = c->src->errors;
+	c->a->prog = rule_compile_object(v, p, c->ft, report_object, c);
+	if (c->a->prog)
+		c->a->rule_text = xstrdup(rule_program_text(c->a->prog));
+	else if (c->src->errors == before)
+		err_at(c, p, "invalid %s", "rule");
+}
+
 static void compile_composite(struct actx *c, struct json_object *v,
 			      const jsonpos_path *p)
 {
+	if (json_object_is_type(v, json_type_object)) {
+		compile_composite_object(c, v, p);
+		return;
+	}
 	if (!json_object_is_type(v, json_type_string)) {
-		err_at(c, p, "a composite rule's '%s' must be a string",
-		       "config");
+		err_at(c, p, "a composite rule's '%s' must be its text or an "
+		       "object such as {\"and\": [...]}", "config");
 		return;
 	}
 	const char *text = json_object_get_string(v);

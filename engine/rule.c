@@ -141,9 +141,7 @@ static enum rule_op case_insensitive(enum rule_op op)
 		return ROP_ICONTAINS;
 	case ROP_NCONTAINS:
 		return ROP_NCONTAINS_CI;
-	case ROP_REGEX:
-		return ROP_REGEX_CI;
-	default:
+	default:   /* Parseable's regex ignores ignoreCase */
 		return op;
 	}
 }

@@ -55,8 +55,8 @@ rule_program *rule_compile(const char *text, size_t len, field_table *ft,
  * Parseable spells them; NULL means Parseable's default (equalTo for a
  * number, contains for a string).  `value` is the value's text;
  * value_is_number says the JSON held a number (numeric comparison).  With
- * ignore_case, equal/not equal/contains/not contains/regex ignore ASCII
- * case.  The program is the one the equivalent composite predicate
+ * ignore_case, equal/not equal/contains/not contains ignore ASCII case;
+ * regex does not (Parseable's StringRule::matches leaves it as written).  The program is the one the equivalent composite predicate
  * compiles to (`col > 500`).  Errors carry RULE_PART_COLUMN, _OPERATOR or
  * _VALUE (a regex error's offset is into the value). */
 struct column_rule {

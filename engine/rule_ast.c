@@ -117,7 +117,10 @@ static void print_pred(const struct ast *n, struct rbuf *out)
 		rbuf_add(out, "`", 1);
 	}
 	rbuf_add(out, " ", 1);
-	rbuf_adds(out, rule_op_canonical(n->op));
+	if (n->object_form && n->op == ROP_ICONTAINS)
+		rbuf_adds(out, rule_op_canonical(ROP_CONTAINS));
+	else
+		rbuf_adds(out, rule_op_canonical(n->op));
 	if (n->op == ROP_EXISTS)
 		return;
 	if (n->op == ROP_IN || n->op == ROP_NOT_IN) {
@@ -140,8 +143,19 @@ void ast_print(const struct ast *n, struct rbuf *out)
 	switch (n->kind) {
 	case AST_AND:
 	case AST_OR: {
-		/* Parseable nests a chain to the right: (a and (b and c)) */
+		/* Parseable nests a chain to the right: (a and (b and c)),
+		 * but prints an object form's list as one group */
 		const char *sep = n->kind == AST_AND ? " and " : " or ";
+		if (n->object_form) {
+			rbuf_add(out, "(", 1);
+			for (size_t i = 0; i < n->nkids; i++) {
+				if (i)
+					rbuf_adds(out, sep);
+				ast_print(n->kids[i], out);
+			}
+			rbuf_add(out, ")", 1);
+			break;
+		}
 		for (size_t i = 0; i + 1 < n->nkids; i++) {
 			rbuf_add(out, "(", 1);
 			ast_print(n->kids[i], out);

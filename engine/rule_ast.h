@@ -42,6 +42,9 @@ struct ast_lit {
 struct ast {
 	uint8_t kind;      /* enum ast_kind */
 	bool grouped;      /* written in parentheses */
+	bool object_form;  /* from Parseable's object form: an and/or prints
+			      as one group "(a and b and c)", a
+			      case-insensitive contains as "=%" */
 	size_t off;
 	/* AST_AND, AST_OR: two or more; AST_NOT: one */
 	struct ast **kids;

@@ -959,8 +959,9 @@ START_TEST(column_defaults_and_ignore_case)
 		{ "notExact", "SH", "bash", true },
 		{ "notContains", "ETC", "/etc/x", false },
 		{ "notContains", "ETC", "/var/x", true },
-		{ "regex", "^/USR/", "/usr/bin", true },
-		{ "regex", "^/USR/", "/bin", false },
+		/* Parseable applies ignoreCase to every operator but regex */
+		{ "regex", "^/USR/", "/usr/bin", false },
+		{ "regex", "^/USR/", "/USR/bin", true },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		c = column("x", cases[i].op, cases[i].value, false, true);
