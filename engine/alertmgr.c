@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "evdoc.h"
 #include "parseable_text.h"
 #include "render.h"
 #include "xalloc.h"
@@ -47,10 +48,11 @@ struct instance {
 	struct tsched *t;         /* one per target of the alert */
 
 	/* The latest matching event, kept while firing.  The parsed document
-	 * is held by reference (matches of one event share it) and turned into
-	 * text only when a notification carries it: most matches never do. */
+	 * is held by reference (matches of one event share it) and built and
+	 * turned into text only when a notification carries it: most matches
+	 * never do. */
 	char *message, *kind, *source;
-	struct json_object *event_root;
+	evdoc *doc;
 
 	int64_t due;              /* earliest deadline, NO_DEADLINE if none */
 	unsigned long long due_seq; /* tie-break: order deadlines were set */
@@ -294,7 +296,7 @@ static void instance_free(struct instance *in)
 	free(in->ring);
 	free(in->t);
 	free(in->message);
-	json_object_put(in->event_root);
+	evdoc_unref(&in->doc);
 	free(in->kind);
 	free(in->source);
 	free(in);
@@ -363,8 +365,9 @@ static void split_values(const struct instance *in, size_t n, char ***out)
 	}
 }
 
-static char *event_text(struct json_object *root)
+static char *event_text(evdoc *doc)
 {
+	struct json_object *root = evdoc_json(doc);
 	if (!root)
 		return NULL;
 	const char *s = json_object_to_json_string_ext(
@@ -408,7 +411,7 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 	n->ends_at_ms = kind == NOTIFY_KIND_RESOLVED ? at : 0;
 	n->node = dup0(am->cfg.node_name);
 	n->source = dup0(in->source);
-	n->event_json = event_text(in->event_root);
+	n->event_json = event_text(in->doc);
 	n->target = xstrdup(td->name);
 
 	in->t[j].sent++;
@@ -436,9 +439,10 @@ static void note_latest(alertmgr *am, struct instance *in, const event *ev,
 	const alert_def *d = def_of(am, in->alert);
 	free(in->message);
 	in->message = render_message(d->message, ev, am->cfg.fields);
-	if (!ev || in->event_root != ev->root) {
-		json_object_put(in->event_root);
-		in->event_root = ev && ev->root ? json_object_get(ev->root) : NULL;
+	evdoc *doc = ev ? event_doc(ev) : NULL;
+	if (in->doc != doc) {
+		evdoc_unref(&in->doc);
+		in->doc = evdoc_ref(doc);
 	}
 	replace(&in->kind, ev ? ev->kind : NULL, ev && ev->kind ? ev->kind_len : 0);
 	replace(&in->source, source, source ? strlen(source) : 0);

@@ -70,6 +70,7 @@ int events_print(const struct events_options *o, struct jsonl_counters *counters
 	field_table *own = o->ft ? NULL : field_table_new();
 	const field_table *ft = o->ft ? o->ft : own;
 	flattener *fl = flattener_new(ft);
+	flattener_set_scan(fl, false); /* every event is shown whole */
 	event *ev = event_new();
 	ruleset *rs = o->alerts ? ruleset_new(o->alerts, ft) : NULL;
 	if (rs)

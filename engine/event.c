@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "evdoc.h"
 #include "xalloc.h"
 
 event *event_new(void)
@@ -23,6 +24,9 @@ void event_free(event **pev)
 		return;
 	if (ev->root)
 		json_object_put(ev->root);
+	evdoc_unref(&ev->doc);
+	free(ev->strings);
+	free(ev->text_buf);
 	free(ev->values);
 	free(ev->slot_gen);
 	free(ev->slot_first);
@@ -49,6 +53,11 @@ void event_reset(event *ev, size_t nslots)
 		json_object_put(ev->root);
 		ev->root = NULL;
 	}
+	evdoc_unref(&ev->doc);
+	ev->text = NULL;
+	ev->text_len = 0;
+	ev->make_doc = NULL;
+	ev->doc_src = NULL;
 	if (nslots > ev->nslots)
 		grow_slots(ev, nslots);
 	if (++ev->gen == 0) { /* wrapped: clear so no stale slot matches */
@@ -64,6 +73,43 @@ void event_reset(event *ev, size_t nslots)
 	ev->has_time = false;
 	ev->time_ns = 0;
 	ev->line = 0;
+}
+
+char *event_strings(event *ev, size_t n)
+{
+	if (n > ev->strings_cap) {
+		free(ev->strings);
+		ev->strings_cap = n < 4096 ? 4096 : n;
+		ev->strings = xmalloc(ev->strings_cap);
+	}
+	return ev->strings;
+}
+
+void event_keep_text(event *ev, const char *text, size_t len)
+{
+	if (len + 1 > ev->text_cap) {
+		free(ev->text_buf);
+		ev->text_cap = len + 1 < 4096 ? 4096 : len + 1;
+		ev->text_buf = xmalloc(ev->text_cap);
+	}
+	memcpy(ev->text_buf, text, len);
+	ev->text_buf[len] = '\0';
+	ev->text = ev->text_buf;
+	ev->text_len = len;
+}
+
+struct evdoc *event_doc(const event *ev)
+{
+	event *e = (event *)ev; /* the cache is not part of the value */
+	if (e->doc)
+		return e->doc;
+	if (e->root)
+		e->doc = evdoc_from_json(json_object_get(e->root));
+	else if (e->make_doc)
+		e->doc = e->make_doc(e->doc_src);
+	else if (e->text)
+		e->doc = evdoc_from_text(e->text, e->text_len);
+	return e->doc;
 }
 
 int event_add(event *ev, int slot, const value *v)
@@ -149,4 +195,31 @@ bool value_parse_number(const char *s, size_t len, value *v)
 		v->is_integer = 1;
 	}
 	return true;
+}
+
+void value_set_string(value *v, const char *s, size_t len)
+{
+	v->type = VALUE_STRING;
+	v->str = s;
+	v->len = (uint32_t)len;
+	char c = len ? s[0] : 0;
+	value num;
+	if ((c == '-' || (c >= '0' && c <= '9')) && value_parse_number(s, len, &num)) {
+		v->is_number = 1;
+		v->is_integer = num.is_integer;
+		v->i = num.i;
+		v->d = num.d;
+	}
+}
+
+void value_set_double(value *v, double d)
+{
+	v->type = VALUE_DOUBLE;
+	v->is_number = 1;
+	v->d = d;
+	/* The range test comes first: casting a larger double is undefined. */
+	if (isfinite(d) && fabs(d) < 9.2e18 && d == (double)(int64_t)d) {
+		v->is_integer = 1;
+		v->i = (int64_t)d;
+	}
 }

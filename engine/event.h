@@ -6,9 +6,15 @@
  * two paths flattening to one name; DESIGN §3.2).
  *
  * Ownership: string values point into memory owned by whoever filled the
- * event (the flattener keeps the parsed JSON alive in `root` until the next
- * event_reset).  The event owns its arrays.  Reset is O(1): slots are valid
- * only when their generation matches the event's. */
+ * event: the parsed JSON kept in `root`, or the event's own `strings`
+ * (text scanned on demand), both alive until the next event_reset.  The
+ * event owns its arrays.  Reset is O(1): slots are valid only when their
+ * generation matches the event's.
+ *
+ * The whole document is not needed to evaluate rules.  event_doc gives a
+ * counted reference to it for later (a notification carrying the event),
+ * made from `root`, the text the event was read from, or its source's
+ * builder, whichever the event has. */
 #ifndef BPFALERT_EVENT_H
 #define BPFALERT_EVENT_H
 
@@ -17,6 +23,7 @@
 #include <stdint.h>
 
 struct json_object;
+struct evdoc;
 
 enum value_type { VALUE_STRING, VALUE_INT, VALUE_DOUBLE, VALUE_BOOL };
 
@@ -58,12 +65,35 @@ typedef struct event {
 	bool has_time;
 	size_t line;             /* input line number, 1-based; 0 if none */
 	struct json_object *root; /* parsed document, owned; NULL if none */
+
+	/* Where the whole document can be had from, for event_doc. */
+	const char *text;        /* JSON text read (a copy, see event_keep_text);
+				    NULL if none */
+	size_t text_len;
+	char *text_buf;          /* owns text */
+	size_t text_cap;
+	struct evdoc *(*make_doc)(const void *src); /* a builder's source */
+	const void *doc_src;     /* borrowed, like text */
+	struct evdoc *doc;       /* made by event_doc, owned; NULL until then */
+
+	char *strings;           /* decoded strings of a scanned text */
+	size_t strings_cap;
 } event;
 
 event *event_new(void);
 void event_free(event **ev);
-/* Forgets every value and releases `root`; makes room for `nslots` slots. */
+/* Forgets every value and releases `root` and `doc`; makes room for
+ * `nslots` slots. */
 void event_reset(event *ev, size_t nslots);
+/* Room for `n` bytes of decoded strings; call before filling (the values
+ * point into it, so it never moves while they are used). */
+char *event_strings(event *ev, size_t n);
+/* Keeps a copy of the text the event was read from, for event_doc. */
+void event_keep_text(event *ev, const char *text, size_t len);
+/* The event's document (a reference the event keeps; take another with
+ * evdoc_ref to keep it), made on first use from what the event has; NULL
+ * if it has nothing.  Only the cache in `ev` changes. */
+struct evdoc *event_doc(const event *ev);
 /* Appends a value to `slot`.  Returns 0, or -1 if EVENT_MAX_VALUES was
  * reached (ev->truncated is then set and the value dropped). */
 int event_add(event *ev, int slot, const value *v);
@@ -91,5 +121,10 @@ static inline size_t event_count(const event *ev, int slot)
 /* Fills `v` from a number's text (DESIGN §4.1 number grammar, whole string).
  * Returns true if `s` is wholly a number. Used for numeric strings. */
 bool value_parse_number(const char *s, size_t len, value *v);
+/* A string value s[0..len) (NUL-terminated); also a number when wholly
+ * one, as Tetragon writes 64-bit integers as strings. */
+void value_set_string(value *v, const char *s, size_t len);
+/* A double value; also exactly `i` when d is integral and in range. */
+void value_set_double(value *v, double d);
 
 #endif

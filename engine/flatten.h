@@ -7,8 +7,16 @@
  * that cannot lead to one are not walked, so the cost does not grow with
  * fields nobody reads.
  *
- * The flattener caches a prefix index built from the field_table; it
- * rebuilds it when the table's generation changes.
+ * The flattener caches a prefix index built from the field_table
+ * (fieldidx); it rebuilds it when the table's generation changes.
+ *
+ * Text is read on demand (jsonscan): only the keys leading to a wanted
+ * field are descended into, nothing is built for the rest, and the whole
+ * text is still checked.  What the scanner declines — every malformed
+ * document among others — is parsed by json-c, so verdicts, error
+ * messages and offsets are json-c's.  Events filled from text keep a copy
+ * of it (event.text) for their document, built only if someone asks (event_doc);
+ * json-c-parsed ones keep the document itself in event.root.
  *
  * Values: strings (also marked numeric when wholly a number, as Tetragon
  * writes 64-bit integers as strings), integers (above INT64_MAX: doubles),
@@ -24,6 +32,7 @@
 #ifndef BPFALERT_FLATTEN_H
 #define BPFALERT_FLATTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "event.h"
@@ -40,6 +49,16 @@ enum flatten_status {
 
 flattener *flattener_new(const field_table *ft);
 void flattener_free(flattener **fl);
+
+/* Off: every document is parsed by json-c and kept in event.root (for
+ * callers that need each whole document, and to compare). */
+void flattener_set_scan(flattener *fl, bool on);
+
+struct flatten_counts {
+	unsigned long long scanned;   /* documents read by the scanner */
+	unsigned long long declined;  /* ... left to json-c */
+};
+const struct flatten_counts *flattener_counts(const flattener *fl);
 
 /* Parses one JSON document of exactly `len` bytes (strict JSON: no
  * comments, trailing commas or leading zeros; only whitespace may follow
