@@ -122,7 +122,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC)) | $(BU
 	$(if $(V),,@echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ $(filter %.c,$^) $(LIBS)
 
+# fuzz_jsondiff is seeded with every JSON input the tests have.
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@python3 scripts/fuzz-seeds $(BUILD)/corpus/fuzz_jsondiff
 	@for f in $^; do n=$$(basename $$f); \
 	  mkdir -p $(BUILD)/corpus/$$n; cp -n tests/fuzz/corpus/$$n/* $(BUILD)/corpus/$$n/ 2>/dev/null; \
 	  echo "fuzz: $$n for $(FUZZ_TIME)s"; \
