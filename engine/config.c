@@ -382,7 +382,7 @@ static char *read_text(const char *path, size_t *len, diag *d)
 	char *text = textfile_read(path, 16u << 20, len);
 	if (!text)
 		diag_report(d, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read: %s",
-			    strerror(errno));
+			    textfile_strerror(errno));
 	return text;
 }
 

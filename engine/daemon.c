@@ -21,12 +21,15 @@
 #include "loop.h"
 #include "metrics.h"
 #include "sdnotify.h"
+#include "ruleset.h"
 #include "tetragon_source.h"
 #include "xalloc.h"
 
 /* How long SIGTERM waits for pending notifications before leaving them in
  * the spool for the next start. */
 #define STOP_DRAIN_MS 5000
+#define HUP_SETTLE_MS 200
+#define HUP_MAX_WAIT_MS 2000
 
 struct daemon {
 	const struct cli_options *opt;
@@ -41,6 +44,8 @@ struct daemon {
 	metrics_server *metrics;
 	loop_timer *due_timer;
 	int64_t armed_due;
+	loop_timer *reload_timer;
+	int64_t hup_first;      /* loop_now() of the first SIGHUP of a burst */
 	int sigfd;
 	bool stopping;
 	struct daemon_stats stats;
@@ -243,7 +248,7 @@ static int start_metrics(struct daemon *dm)
 
 /* ---- signals ---- */
 
-static void reload(struct daemon *dm);
+static void request_reload(struct daemon *dm);
 
 static void stop(struct daemon *dm)
 {
@@ -262,7 +267,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 	struct signalfd_siginfo si;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
-		case SIGHUP: reload(dm); break;
+		case SIGHUP: request_reload(dm); break;
 		case SIGUSR1:
 			log_info("SIGUSR1: reopening file targets");
 			dispatcher_reopen(dm->disp);
@@ -324,7 +329,82 @@ static struct generation *load_generation(const struct cli_options *opt,
 	return g;
 }
 
-static void swap_generation(struct daemon *dm, struct generation *g)
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static bool same_list(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!same_str(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* Settings the running sources and listeners were started with: a reload
+ * cannot change them, and says so for each one that differs. */
+static void report_restart_only(const struct config *o, const struct config *c)
+{
+	static const char *const fmt =
+		"reload: %s changed; it takes effect at the next restart";
+	if (o->bpf.enabled != c->bpf.enabled)
+		log_warn(fmt, "sources.bpf.enabled");
+	if (o->bpf.ring_buffer_mb != c->bpf.ring_buffer_mb)
+		log_warn(fmt, "sources.bpf.ring_buffer_mb");
+	if (o->tetragon.enabled != c->tetragon.enabled ||
+	    o->tetragon.follow != c->tetragon.follow ||
+	    !same_str(o->tetragon.path, c->tetragon.path))
+		log_warn(fmt, "sources.tetragon");
+	if (o->probes.exec != c->probes.exec || o->probes.exit != c->probes.exit ||
+	    o->probes.fork != c->probes.fork || o->probes.connect != c->probes.connect)
+		log_warn(fmt, "probes (exec, exit, fork, connect)");
+	if (!same_list(o->probes.watch, o->probes.nwatch, c->probes.watch,
+		       c->probes.nwatch))
+		log_warn(fmt, "probes.files.watch");
+	if (!same_str(o->probes.proc_root, c->probes.proc_root) ||
+	    !same_str(o->probes.cgroup_root, c->probes.cgroup_root) ||
+	    !same_str(o->probes.pods_root, c->probes.pods_root))
+		log_warn(fmt, "probes roots (proc_root, cgroup_root, pods_root)");
+	if (!same_str(o->metrics_listen, c->metrics_listen))
+		log_warn(fmt, "metrics.listen");
+	if (!same_str(o->node_name, c->node_name))
+		log_warn(fmt, "node_name (for notification ids)");
+}
+
+/* Everything the new generation needs that can fail, done before anything
+ * running is touched.  Every reason is logged.  0, or -1. */
+static int prepare_generation(struct daemon *dm, struct generation *g,
+			      dispatch_plan **plan)
+{
+	const struct config *o = dm->gen->config, *c = g->config;
+	char err[512];
+	int failures = 0;
+	if (!same_str(o->state_dir, c->state_dir)) {
+		if (dispatch_check_state_dir(c->state_dir, err, sizeof(err)) < 0) {
+			log_error("reload: %s", err);
+			failures++;
+		} else {
+			log_warn("reload: state_dir '%s' takes effect at the next "
+				 "restart; the spool stays in '%s' until then",
+				 c->state_dir, o->state_dir);
+		}
+	}
+	*plan = dispatcher_plan(dm->disp, &g->targets, err, sizeof(err));
+	if (!*plan) {
+		log_error("reload: %s", err);
+		failures++;
+	}
+	if (failures)
+		dispatch_plan_free(plan);
+	return failures ? -1 : 0;
+}
+
+/* Cannot fail: everything that could was prepared. */
+static void swap_generation(struct daemon *dm, struct generation *g,
+			    dispatch_plan **plan)
 {
 	alertmgr *am = new_alertmgr(dm, g);
 	alertmgr_adopt(am, dm->am);
@@ -332,10 +412,11 @@ static void swap_generation(struct daemon *dm, struct generation *g)
 	dm->am = am;
 	flattener_free(&dm->fl);
 	dm->fl = flattener_new(g->ft);
-	/* In-flight deliveries stay in the spool; the new dispatcher resends
-	 * them (at-least-once). */
-	dispatcher_free(&dm->disp);
-	dm->disp = new_dispatcher(dm, g);
+	dispatcher_apply(dm->disp, plan);
+	dispatcher_set_queue_max(dm->disp, g->config->queue_max);
+	ruleset_carry_stats(g->rules, dm->gen->rules);
+	report_restart_only(dm->gen->config, g->config);
+	log_set_level((enum log_level)log_level_parse(g->config->log_level));
 	generation_free(&dm->gen);
 	dm->gen = g;
 	daemon_stats_set_generation(&dm->stats, g, dm->am, dm->disp);
@@ -347,25 +428,45 @@ static void swap_generation(struct daemon *dm, struct generation *g)
 
 static void reload(struct daemon *dm)
 {
+	dm->reload_timer = NULL;
+	dm->hup_first = 0;
 	sd_notify_state("RELOADING=1");
 	log_info("SIGHUP: reloading configuration and rules");
 	bool ok;
+	dispatch_plan *plan = NULL;
 	struct generation *g = load_generation(dm->opt, &ok);
-	if (!ok) {
+	if (!ok || prepare_generation(dm, g, &plan) < 0) {
+		generation_free(&g);
 		dm->stats.reload_failures++;
-		log_error("reload failed; the running rules stay in force");
+		log_error("reload failed; the running configuration and rules stay "
+			  "in force");
 		sd_notify_state("READY=1");
 		return;
 	}
-	swap_generation(dm, g);
-	if (!dm->disp) {
-		log_error("reload: targets could not start; stopping");
-		stop(dm);
-		return;
-	}
+	swap_generation(dm, g, &plan);
 	dm->stats.reload_successes++;
 	log_info("reloaded: %zu alerts, %zu targets", g->alerts.n, g->targets.n);
 	sd_notify_state("READY=1");
+}
+
+static void on_reload_due(void *ctx)
+{
+	reload(ctx);
+}
+
+/* A burst of SIGHUPs is one reload: it runs once they have stopped for
+ * HUP_SETTLE_MS, and at the latest HUP_MAX_WAIT_MS after the first. */
+static void request_reload(struct daemon *dm)
+{
+	int64_t now = loop_now();
+	if (!dm->hup_first)
+		dm->hup_first = now;
+	int64_t at = now + HUP_SETTLE_MS;
+	if (at > dm->hup_first + HUP_MAX_WAIT_MS)
+		at = dm->hup_first + HUP_MAX_WAIT_MS;
+	if (dm->reload_timer)
+		loop_timer_cancel(dm->loop, dm->reload_timer);
+	dm->reload_timer = loop_timer_at(dm->loop, at, on_reload_due, dm);
 }
 
 /* ---- life ---- */

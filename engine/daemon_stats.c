@@ -188,6 +188,10 @@ static void render_targets(const struct daemon_stats *s, metrics_writer *w)
 		       "Notifications in the spool, not yet acknowledged.");
 	metrics_sample(w, "bpfalert_spool_notifications", NULL,
 		       (double)dispatcher_spool_size(s->disp));
+	metrics_family(w, "bpfalert_spool_quarantined_total", "counter",
+		       "Spool records set aside as corrupt, misnamed or not regular files.");
+	metrics_sample(w, "bpfalert_spool_quarantined_total", NULL,
+		       (double)dispatcher_spool_quarantined(s->disp));
 }
 
 static void render_reloads(const struct daemon_stats *s, metrics_writer *w)

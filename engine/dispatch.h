@@ -7,7 +7,20 @@
  * Transient failures are retried with exponential backoff and jitter;
  * permanent ones are logged and dropped.  On overflow the oldest repeat
  * notifications go first, firing and resolved ones last; every drop is
- * counted and logged. */
+ * counted and logged.
+ *
+ * Per-target keys read here (every type): max_in_flight (deliveries started
+ * at once, default 4, so one stuck request does not hold the queue),
+ * max_age (a notification older than this is given up, logged and counted
+ * as expired; default 1h), connect_timeout (HTTP targets; default the
+ * lesser of 5 s and the request timeout).
+ *
+ * Reload: dispatcher_plan prepares a new target set aside (every new or
+ * changed notifier is initialised; nothing running is touched) and
+ * dispatcher_apply puts it in place.  Unchanged targets keep their queue,
+ * their deliveries in flight and their counters; a changed one keeps its
+ * queue and counters, its deliveries in flight complete on the old
+ * settings and the rest go out on the new ones. */
 #ifndef BPFALERT_DISPATCH_H
 #define BPFALERT_DISPATCH_H
 
@@ -26,6 +39,7 @@ struct dispatch_config {
 	const char *state_dir;     /* spool lives in state_dir/spool; NULL: no spool */
 	const char *node_name;
 	size_t queue_max;          /* per target; default 1024 */
+	size_t max_in_flight;      /* per target unless it sets its own; default 4 */
 	int64_t retry_base_ms;     /* default 1000 */
 	int64_t retry_max_ms;      /* default 300000 */
 };
@@ -35,6 +49,7 @@ struct target_stats {
 	unsigned long long failed;   /* refused for good (4xx, bad config) */
 	unsigned long long retried;  /* transient failures, each retried */
 	unsigned long long dropped;  /* pushed out of a full queue */
+	unsigned long long expired;  /* given up: older than max_age */
 	size_t queued;               /* waiting, plus the one outstanding */
 };
 
@@ -48,6 +63,21 @@ dispatcher *dispatcher_new(const struct dispatch_config *cfg, char *err,
 /* Deliveries in flight are abandoned; they and everything queued stay in
  * the spool for the next start.  Free it before its loop. */
 void dispatcher_free(dispatcher **d);
+
+/* Checks that state_dir exists or can be made, and is a writable
+ * directory.  0, or -1 with err set. */
+int dispatch_check_state_dir(const char *state_dir, char *err, size_t errlen);
+
+typedef struct dispatch_plan dispatch_plan;
+/* NULL with err set when a new or changed target cannot be initialised. */
+dispatch_plan *dispatcher_plan(dispatcher *d, const target_set *targets, char *err,
+			       size_t errlen);
+/* Cannot fail; frees the plan and clears the pointer. */
+void dispatcher_apply(dispatcher *d, dispatch_plan **plan);
+void dispatch_plan_free(dispatch_plan **plan);
+/* Targets the plan adds or changes. */
+size_t dispatch_plan_changes(const dispatch_plan *plan);
+void dispatcher_set_queue_max(dispatcher *d, size_t queue_max);
 
 /* Takes ownership of n; n->target names the target (an unknown one is
  * logged and dropped).  The dispatcher sets n->id, unique in its spool, and
@@ -66,5 +96,7 @@ const char *dispatcher_target_name(const dispatcher *d, size_t i);
 void dispatcher_target_stats(const dispatcher *d, size_t i,
 			     struct target_stats *out);
 size_t dispatcher_spool_size(const dispatcher *d);
+/* Spool records set aside as corrupt or misnamed (never sent). */
+unsigned long long dispatcher_spool_quarantined(const dispatcher *d);
 
 #endif

@@ -20,6 +20,7 @@
 #endif
 
 #define DEFAULT_TIMEOUT_MS 10000
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define SNIPPET_MAX 200
 
 struct xfer {
@@ -214,6 +215,16 @@ static struct curl_slist *build_headers(const struct http_request *req)
 {
 	/* No "Expect: 100-continue" round trip before larger bodies. */
 	struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+	if (h && req->idempotency_key) {
+		char *line = xasprintf("Idempotency-Key: %s", req->idempotency_key);
+		struct curl_slist *n = curl_slist_append(h, line);
+		free(line);
+		if (!n) {
+			curl_slist_free_all(h);
+			return NULL;
+		}
+		h = n;
+	}
 	for (size_t i = 0; h && i < req->nheaders; i++) {
 		struct curl_slist *n = curl_slist_append(h, req->headers[i]);
 		if (!n) {
@@ -245,8 +256,12 @@ static void set_options(struct xfer *x, const struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-			 req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
+	long total = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
+	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+		       : total < DEFAULT_CONNECT_TIMEOUT_MS ? total
+		       : DEFAULT_CONNECT_TIMEOUT_MS;
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, req->skip_tls_check ? 0L : 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, req->skip_tls_check ? 0L : 2L);
 	if (req->username) {

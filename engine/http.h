@@ -24,6 +24,8 @@ struct http_request {
 	const char *password;
 	bool skip_tls_check;
 	long timeout_ms;             /* whole request; 0: 10 s */
+	long connect_timeout_ms;     /* connection set-up; 0: the lesser of 5 s and timeout */
+	const char *idempotency_key; /* sent as Idempotency-Key, or NULL */
 };
 
 /* status: the HTTP status, or 0 when no response came (error says why).

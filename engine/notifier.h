@@ -50,6 +50,7 @@ struct notifier_env {
 	struct http_client *http;   /* libcurl multi, driven by the loop */
 	const char *node_name;
 	const char *target_name;
+	long connect_timeout_ms;    /* the target's connect_timeout; 0: default */
 };
 
 struct notifier_ops {
@@ -71,12 +72,18 @@ struct http_request;
  * any other status FAIL. */
 enum delivery_result notifier_http_result(long status);
 
-/* Posts `req` on env->http and calls `done` exactly once with the mapped
- * result and a detail ("HTTP 503: <start of body>", or the transport
- * error).  The request is copied.  Header values never reach the detail. */
-void notifier_http_send(const struct notifier_env *env,
+/* Posts `req` for `n` on env->http and calls `done` exactly once with the
+ * mapped result and a detail ("HTTP 503: <start of body>", or the transport
+ * error).  The request is copied; it gets the target's connect timeout and
+ * n's idempotency key.  Header values never reach the detail. */
+void notifier_http_send(const struct notifier_env *env, const notification *n,
 			const struct http_request *req, notifier_done_fn done,
 			void *ctx);
+/* The Idempotency-Key of n: "bpfalert-NODE-ID", the same on every attempt
+ * and after a restart (the id is the spool record's), so receivers can drop
+ * repeats. */
+void notifier_idempotency_key(const struct notifier_env *env, const notification *n,
+			      char *buf, size_t size);
 
 /* Configuration keys for init().  Each leaves *out unchanged when the key is
  * absent and returns 0, or -1 with "TYPE: 'KEY' must be ..." in err when

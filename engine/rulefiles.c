@@ -211,7 +211,7 @@ static void loader_init(struct loader *L, field_table *ft, diag *d,
 static void report_errno(struct loader *L, const char *path, const char *what)
 {
 	diag_report(L->d, DIAG_ERROR, path, 0, 0, NULL, 0, "%s: %s", what,
-		    strerror(errno));
+		    textfile_strerror(errno));
 	L->errors++;
 }
 

@@ -77,6 +77,16 @@ void ruleset_set_prefilter(ruleset *rs, bool on) { rs->prefilter = on; }
 void ruleset_set_timing(ruleset *rs, bool on) { rs->timing = on; }
 size_t ruleset_size(const ruleset *rs) { return rs->alerts->n; }
 
+void ruleset_carry_stats(ruleset *rs, const ruleset *old)
+{
+	for (size_t i = 0; i < rs->alerts->n; i++)
+		for (size_t j = 0; old && j < old->alerts->n; j++)
+			if (!strcmp(rs->alerts->v[i]->name, old->alerts->v[j]->name)) {
+				rs->stats[i] = old->stats[j];
+				break;
+			}
+}
+
 const struct rule_stats *ruleset_stats(const ruleset *rs, size_t alert)
 {
 	return alert < rs->alerts->n ? &rs->stats[alert] : NULL;

@@ -51,6 +51,9 @@ size_t ruleset_eval(ruleset *rs, const event *ev, ruleset_visit_fn visit,
 		    void *ctx);
 
 const struct rule_stats *ruleset_stats(const ruleset *rs, size_t alert);
+/* After a reload: each alert of rs takes over the counters of the alert of
+ * the same name in old, so that counters never go down. */
+void ruleset_carry_stats(ruleset *rs, const ruleset *old);
 size_t ruleset_size(const ruleset *rs);
 
 #endif

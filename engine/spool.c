@@ -12,41 +12,52 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "textfile.h"
 #include "xalloc.h"
 
 #define ORPHANED "orphaned"
 #define TMP_PREFIX ".tmp-"
 #define RECORD_MAX (64u << 20)   /* larger than any record we write */
+#define ID_DIGITS 20
 
 struct spool {
 	char *dir;
 	int dirfd;
 	size_t count;
+	unsigned long long quarantined;
 	bool dirty;        /* records written since the last sync */
 };
 
 /* Zero-padded so that name order is id order for anyone listing the spool. */
 static void record_name(uint64_t id, char buf[40])
 {
-	snprintf(buf, 40, "%020" PRIu64 ".json", id);
+	snprintf(buf, 40, "%0*" PRIu64 ".json", ID_DIGITS, id);
 }
 
-/* Leading decimal id of a directory entry; *rest points past the digits. */
-static bool parse_id(const char *name, uint64_t *id, const char **rest)
+/* The id of a record named as record_name() names it, followed by `suffix`
+ * (".json", ".json.bad"); false for any other name, and for ids above
+ * SPOOL_ID_MAX, so that no name can push the counter near its wrap. */
+static bool parse_name(const char *name, const char *suffix, uint64_t *id)
 {
 	uint64_t v = 0;
-	const char *p = name;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
+	for (int i = 0; i < ID_DIGITS; i++) {
+		if (name[i] < '0' || name[i] > '9')
 			return false;
-		v = v * 10 + d;
+		v = v * 10 + (uint64_t)(name[i] - '0');
+		if (v > SPOOL_ID_MAX)
+			return false;
 	}
-	if (p == name)
+	if (strcmp(name + ID_DIGITS, suffix))
 		return false;
 	*id = v;
-	*rest = p;
 	return true;
+}
+
+/* Names that look like records but are not ones we wrote. */
+static bool record_like(const char *name)
+{
+	return name[0] >= '0' && name[0] <= '9' && strstr(name, ".json") &&
+	       !strstr(name, ".bad");
 }
 
 spool *spool_open(const char *dir, char *err, size_t errlen)
@@ -97,36 +108,13 @@ static int write_all(int fd, const char *p, size_t len)
 /* Reads a whole record; NULL with errno set when it cannot. */
 static char *read_record(int dirfd, const char *name, size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > RECORD_MAX) {
-		close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
-	char *buf = xmalloc((size_t)st.st_size + 1);
-	size_t n = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == (size_t)st.st_size)
-			break;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	int fd = textfile_open_at(dirfd, name, O_NOFOLLOW);
+	return fd < 0 ? NULL : textfile_read_fd(fd, RECORD_MAX, len);
 }
 
 static void set_bad(spool *s, const char *name)
 {
+	s->quarantined++;
 	char *bad = xasprintf("%s.bad", name);
 	if (renameat(s->dirfd, name, s->dirfd, bad) < 0) {
 		log_error("spool: cannot move '%s/%s' aside: %s; removing it",
@@ -134,6 +122,14 @@ static void set_bad(spool *s, const char *name)
 		unlinkat(s->dirfd, name, 0);
 	}
 	free(bad);
+}
+
+static void quarantine_name(spool *s, const char *name)
+{
+	log_error("spool: '%s/%s' is not named as bpfalert names its records "
+		  "(%d digits, at most %llu, then .json); kept as %s.bad, never sent",
+		  s->dir, name, ID_DIGITS, (unsigned long long)SPOOL_ID_MAX, name);
+	set_bad(s, name);
 }
 
 static void load_one(spool *s, uint64_t id, spool_load_fn fn, void *ctx)
@@ -144,7 +140,7 @@ static void load_one(spool *s, uint64_t id, spool_load_fn fn, void *ctx)
 	char *text = read_record(s->dirfd, name, &len);
 	notification *n = NULL;
 	if (!text)
-		snprintf(why, sizeof(why), "%s", strerror(errno));
+		snprintf(why, sizeof(why), "%s", textfile_strerror(errno));
 	else
 		n = notification_from_json(text, len, why, sizeof(why));
 	free(text);
@@ -177,10 +173,9 @@ static uint64_t orphaned_max(spool *s)
 		return 0;
 	}
 	uint64_t max = 0, id;
-	const char *rest;
 	struct dirent *de;
 	while ((de = readdir(dir)))
-		if (parse_id(de->d_name, &id, &rest) && id > max)
+		if (parse_name(de->d_name, ".json", &id) && id > max)
 			max = id;
 	closedir(dir);
 	return max;
@@ -199,7 +194,6 @@ uint64_t spool_load(spool *s, spool_load_fn fn, void *ctx)
 	rewinddir(dir);
 	uint64_t *ids = NULL, max = orphaned_max(s), id;
 	size_t nids = 0, cap = 0;
-	const char *rest;
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX))) {
@@ -207,14 +201,20 @@ uint64_t spool_load(spool *s, spool_load_fn fn, void *ctx)
 			unlinkat(s->dirfd, de->d_name, 0);
 			continue;
 		}
-		if (!parse_id(de->d_name, &id, &rest))
+		if (parse_name(de->d_name, ".json.bad", &id)) {
+			if (id > max)
+				max = id;
 			continue;
+		}
+		if (!parse_name(de->d_name, ".json", &id)) {
+			if (record_like(de->d_name))
+				quarantine_name(s, de->d_name);
+			continue;
+		}
 		if (id > max)
 			max = id;
-		if (!strcmp(rest, ".json")) {
-			ids = xgrow(ids, &cap, nids + 1, sizeof(*ids));
-			ids[nids++] = id;
-		}
+		ids = xgrow(ids, &cap, nids + 1, sizeof(*ids));
+		ids[nids++] = id;
 	}
 	closedir(dir);
 	if (nids > 1)
@@ -234,8 +234,9 @@ int spool_append(spool *s, const notification *n)
 	if (!text)
 		return -EINVAL;
 	int rc = 0;
-	int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0600);
+	unlinkat(s->dirfd, tmp, 0);
+	int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
@@ -243,7 +244,11 @@ int spool_append(spool *s, const notification *n)
 	rc = write_all(fd, text, strlen(text));
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
+	if (n->id > SPOOL_ID_MAX)
+		rc = -EOVERFLOW;
+	/* Never over a record already there: ids only grow, so one there
+	 * means something else wrote it, and it is kept. */
+	if (rc == 0 && renameat2(s->dirfd, tmp, s->dirfd, name, RENAME_NOREPLACE) < 0)
 		rc = -errno;
 	if (rc < 0) {
 		unlinkat(s->dirfd, tmp, 0);
@@ -300,6 +305,11 @@ int spool_set_aside(spool *s, uint64_t id)
 	if (s->count > 0)
 		s->count--;
 	return 0;
+}
+
+unsigned long long spool_quarantined(const spool *s)
+{
+	return s ? s->quarantined : 0;
 }
 
 size_t spool_count(const spool *s)

@@ -29,6 +29,12 @@
 
 typedef struct spool spool;
 
+/* Ids run from 1 to SPOOL_ID_MAX and are written as 20 digits; a name
+ * outside that (a larger number, other digits, a FIFO or anything but a
+ * regular file) is moved aside to NAME.bad, counted and never sent, so the
+ * counter never wraps and no record is ever overwritten. */
+#define SPOOL_ID_MAX 999999999999999999ULL
+
 /* Opens DIR, creating it (0700) if needed.  NULL with a reason in err. */
 spool *spool_open(const char *dir, char *err, size_t errlen);
 void spool_free(spool **s);
@@ -53,6 +59,8 @@ void spool_remove(spool *s, uint64_t id);
 /* Moves the record of `id` to DIR/orphaned/.  0 or -errno. */
 int spool_set_aside(spool *s, uint64_t id);
 
+/* Records moved aside as corrupt or misnamed since spool_open. */
+unsigned long long spool_quarantined(const spool *s);
 /* Records currently in the spool (not counting those moved aside). */
 size_t spool_count(const spool *s);
 const char *spool_dir(const spool *s);

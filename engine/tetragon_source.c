@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "textfile.h"
 #include "xalloc.h"
 
 #define BATCH_LINES 4096          /* lines handed out per turn of the loop */
@@ -217,10 +218,14 @@ static bool read_position(tetragon_source *s, struct position *p)
 {
 	if (!s->pos_path)
 		return false;
-	FILE *f = fopen(s->pos_path, "r");
+	int fd = textfile_open_at(AT_FDCWD, s->pos_path, O_NOFOLLOW);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
 		if (errno != ENOENT)
-			log_warn("tetragon: cannot read %s: %s", s->pos_path, strerror(errno));
+			log_warn("tetragon: cannot read %s: %s", s->pos_path,
+				 textfile_strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return false;
 	}
 	char buf[8192];
@@ -250,7 +255,12 @@ static int write_position(const tetragon_source *s, uint64_t off, size_t line)
 {
 	char *tmp = xasprintf("%s.tmp", s->pos_path);
 	int rc = -1;
-	FILE *f = fopen(tmp, "w");
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+		      O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (f) {
 		fprintf(f, "%llu %llu %llu %zu %s\n", (unsigned long long)s->dev,
 			(unsigned long long)s->ino, (unsigned long long)off, line,

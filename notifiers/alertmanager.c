@@ -345,7 +345,7 @@ static void am_send(void *state, const notification *n, notifier_done_fn done,
 		.skip_tls_check = s->skip_tls_check,
 		.timeout_ms = (long)s->timeout_ms,
 	};
-	notifier_http_send(&s->env, &req, done, ctx);
+	notifier_http_send(&s->env, n, &req, done, ctx);
 	free(body);
 }
 

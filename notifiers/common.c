@@ -38,14 +38,30 @@ static void on_posted(void *ctx, long status, const char *error)
 	free(p);
 }
 
-void notifier_http_send(const struct notifier_env *env,
+void notifier_idempotency_key(const struct notifier_env *env, const notification *n,
+			      char *buf, size_t size)
+{
+	snprintf(buf, size, "bpfalert-%s-%llu", env->node_name ? env->node_name : "",
+		 (unsigned long long)n->id);
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			*c = '_';
+}
+
+void notifier_http_send(const struct notifier_env *env, const notification *n,
 			const struct http_request *req, notifier_done_fn done,
 			void *ctx)
 {
 	struct pending_post *p = xmalloc(sizeof(*p));
 	p->done = done;
 	p->ctx = ctx;
-	if (!env->http || http_post(env->http, req, on_posted, p) < 0) {
+	char key[160];
+	notifier_idempotency_key(env, n, key, sizeof(key));
+	struct http_request r = *req;
+	r.idempotency_key = key;
+	if (!r.connect_timeout_ms)
+		r.connect_timeout_ms = env->connect_timeout_ms;
+	if (!env->http || http_post(env->http, &r, on_posted, p) < 0) {
 		free(p);
 		done(ctx, DELIVERY_RETRY, "the HTTP request could not be started");
 	}

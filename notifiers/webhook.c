@@ -195,7 +195,7 @@ static void webhook_send(void *state, const notification *n,
 		.skip_tls_check = w->skip_tls_check,
 		.timeout_ms = (long)w->timeout_ms,
 	};
-	notifier_http_send(&w->env, &req, done, ctx);
+	notifier_http_send(&w->env, n, &req, done, ctx);
 	free(lines);
 	free(body);
 }

@@ -101,6 +101,8 @@ static struct dispatch_config config(struct fx *f)
 		.state_dir = f->state,
 		.node_name = "node-1",
 		.queue_max = 0,
+		/* one delivery at a time: these cases pin the queue's order */
+		.max_in_flight = 1,
 		.retry_base_ms = 20,
 		.retry_max_ms = 200,
 	};

@@ -1,0 +1,417 @@
+/* The daemon under attack and under careless operation: a real `bpfalert
+ * run` process, real TCP peers written here (tests/tools/http_peer.h), the
+ * real metrics endpoint.  Each case asserts exact counts of what was lost
+ * or repeated, never timings. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tools/daemon_client.h"
+#include "../tools/http_peer.h"
+#include "notification.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+static char *dir;
+
+static void setup(void) { dir = make_temp_dir(); }
+static void teardown(void)
+{
+	rm_rf(dir);
+	free(dir);
+}
+
+/* ---- the daemon's files ---- */
+
+struct setup {
+	char *conf, *rules, *events, *alerts, *state;
+	int port;                  /* metrics */
+};
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	socklen_t len = sizeof(sa);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* Writes the configuration: the Tetragon file source, the metrics endpoint,
+ * target "out" given by `target` (a libconfig group body), `extra` lines. */
+static void write_conf(struct setup *s, const char *state_dir, const char *target,
+		       const char *extra)
+{
+	char *conf = xasprintf(
+		"state_dir = \"%s\";\n"
+		"sources: { bpf: { enabled = false; };\n"
+		"           tetragon: { enabled = true; path = \"%s\"; follow = true; }; };\n"
+		"metrics: { listen = \"127.0.0.1:%d\"; };\n"
+		"targets: { out: { %s }; };\n%s",
+		state_dir, s->events, s->port, target, extra ? extra : "");
+	FILE *f = fopen(s->conf, "w");
+	fputs(conf, f);
+	fclose(f);
+	chmod(s->conf, 0600);
+	free(conf);
+}
+
+static char *file_target(const struct setup *s)
+{
+	return xasprintf("type = \"file\"; path = \"%s\"; send_resolved = false;"
+			 " repeat = { interval = \"1h\"; times = 1; };", s->alerts);
+}
+
+/* One alert, one instance per pid, on arguments containing /etc/passwd. */
+static void make_setup(struct setup *s, const char *target)
+{
+	memset(s, 0, sizeof(*s));
+	s->events = xasprintf("%s/tetragon.log", dir);
+	s->alerts = xasprintf("%s/alerts.jsonl", dir);
+	s->state = xasprintf("%s/state", dir);
+	s->conf = xasprintf("%s/bpfalert.conf", dir);
+	s->rules = xasprintf("%s/rules.d", dir);
+	s->port = free_port();
+	char *ft = target ? NULL : file_target(s);
+	write_conf(s, s->state, target ? target : ft, NULL);
+	free(ft);
+	mkdir(s->rules, 0700);
+	char *r = write_file(s->rules, "passwd.rules",
+		"alerts = ( { name = \"passwd read\"; message = \"pid {process_exec_process_pid}\";\n"
+		"  rule = \"process_exec_process_arguments =% \\\"/etc/passwd\\\"\";\n"
+		"  group_by = [ \"process_exec_process_pid\" ]; max_instances = 100000; targets = [ \"out\" ]; } );\n");
+	chmod(r, 0600);
+	free(r);
+	close(open(s->events, O_WRONLY | O_CREAT, 0600));
+}
+
+static void free_setup(struct setup *s)
+{
+	free(s->conf);
+	free(s->rules);
+	free(s->events);
+	free(s->alerts);
+	free(s->state);
+}
+
+static void append_events(const struct setup *s, int first_pid, int n)
+{
+	FILE *f = fopen(s->events, "a");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/cat\",\"arguments\":\"/etc/passwd\","
+			   "\"pid\":%d,\"uid\":0}},\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}\n",
+			first_pid + i);
+	fclose(f);
+}
+
+static size_t count_in_file(const char *path, const char *needle)
+{
+	size_t n = 0;
+	char *text = slurp(path, NULL);
+	for (const char *p = text; p && (p = strstr(p, needle)); p++)
+		n++;
+	free(text);
+	return n;
+}
+
+static bool wait_count(const char *path, const char *needle, size_t want)
+{
+	for (int waited = 0; waited < WAIT_MS; waited += 50) {
+		if (count_in_file(path, needle) >= want)
+			return true;
+		sleep_ms(50);
+	}
+	return false;
+}
+
+static char *scrape(int port, const char *path)
+{
+	char *cmd = xasprintf("curl -s -m 20 http://127.0.0.1:%d%s", port, path);
+	char *out = run_capture(cmd, NULL);
+	free(cmd);
+	return out;
+}
+
+/* The value of the sample line starting with `prefix`; -1 if absent. */
+static double sample(const char *page, const char *prefix)
+{
+	for (const char *p = page; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)) && p[strlen(prefix)] == ' ')
+			return strtod(p + strlen(prefix) + 1, NULL);
+	return -1;
+}
+
+static double metric(int port, const char *prefix)
+{
+	char *page = scrape(port, "/metrics");
+	double v = sample(page, prefix);
+	free(page);
+	return v;
+}
+
+static bool alive(const struct daemon_proc *d)
+{
+	int st;
+	return d->pid > 0 && waitpid(d->pid, &st, WNOHANG) == 0;
+}
+
+/* ---- files that are not what they seem ---- */
+
+START_TEST(fifo_in_rules_dir_hangs_neither_check_nor_reload)
+{
+	struct setup s;
+	make_setup(&s, NULL);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	append_events(&s, 1, 3);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 3));
+
+	char *fifo = xasprintf("%s/zz-pipe.rules", s.rules);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	char *cmd = xasprintf("timeout 20 %s check -c %s -r %s 2>&1", bpfalert_bin(),
+			      s.conf, s.rules);
+	int st;
+	char *out = run_capture(cmd, &st);
+	ck_assert_msg(st == 1, "check exited %d:\n%s", st, out);
+	ck_assert_msg(strstr(out, "zz-pipe.rules") && strstr(out, "not a regular file"), "%s", out);
+	free(out);
+	free(cmd);
+
+	/* the reload fails, names the file, and the daemon goes on */
+	kill(d->pid, SIGHUP);
+	ck_assert(wait_notify(d, "READY=1"));
+	append_events(&s, 100, 2);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 5));
+	ck_assert(wait_count(d->log, "zz-pipe.rules", 1));
+	ck_assert(metric(s.port, "bpfalert_reloads_total{result=\"failure\"}") == 1);
+	char *h = scrape(s.port, "/healthz");
+	ck_assert_msg(!strncmp(h, "ok", 2), "%s", h);
+	free(h);
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	free(fifo);
+	free_setup(&s);
+}
+END_TEST
+
+/* A spooled notification for target "out", as an earlier run left it. */
+static void spool_record(const char *spool, const char *name, const char *alert)
+{
+	notification *n = notification_new();
+	n->alert = xstrdup(alert);
+	n->message = xstrdup(alert);
+	n->rule = xstrdup("true");
+	n->node = xstrdup("n");
+	n->source = xstrdup("tetragon");
+	n->target = xstrdup("out");
+	n->seq = n->of = 1;
+	n->time_ms = n->starts_at_ms = (int64_t)time(NULL) * 1000;
+	char *text = notification_to_json(n);
+	free(write_file(spool, name, text));
+	free(text);
+	notification_free(&n);
+}
+
+START_TEST(spool_fifos_and_out_of_range_ids_are_quarantined)
+{
+	struct setup s;
+	make_setup(&s, NULL);
+	mkdir(s.state, 0700);
+	char *spool = xasprintf("%s/spool", s.state);
+	mkdir(spool, 0700);
+	spool_record(spool, "00000000000000000003.json", "kept three");
+	spool_record(spool, "18446744073709551615.json", "out of range");
+	spool_record(spool, "00000000000000000009.json", "kept nine");
+	char *fifo = xasprintf("%s/00000000000000000005.json", spool);
+	char *fifo2 = xasprintf("%s/77.json", spool);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(mkfifo(fifo2, 0600), 0);
+
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	append_events(&s, 1, 20);
+	ck_assert(wait_count(s.alerts, "\"alert\":\"passwd read\"", 20));
+	ck_assert(wait_count(s.alerts, "\"alert\":\"kept", 2));
+	ck_assert(metric(s.port, "bpfalert_spool_quarantined_total") == 3);
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	/* each new record had its own name: 20 new, 2 old, nothing overwritten */
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"passwd read\""), 20);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"kept three\""), 1);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"kept nine\""), 1);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"out of range\""), 0);
+	char *bad = xasprintf("%s/18446744073709551615.json.bad", spool);
+	struct stat st;
+	ck_assert_int_eq(stat(bad, &st), 0);
+	free(bad);
+	free(fifo);
+	free(fifo2);
+	free(spool);
+	free_setup(&s);
+}
+END_TEST
+
+/* ---- reloads ---- */
+
+START_TEST(failed_reload_keeps_the_running_generation)
+{
+	struct setup s;
+	make_setup(&s, NULL);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	append_events(&s, 1, 2);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 2));
+	/* a state_dir that cannot be created: its parent is a file */
+	char *blocker = write_file(dir, "not-a-dir", "x");
+	char *bad_state = xasprintf("%s/state", blocker);
+	char *ft = file_target(&s);
+	write_conf(&s, bad_state, ft, NULL);
+	char *cmd = xasprintf("%s check -c %s -r %s >/dev/null 2>&1", bpfalert_bin(),
+			      s.conf, s.rules);
+	ck_assert_int_eq(system(cmd), 0);    /* check cannot know */
+	free(cmd);
+	kill(d->pid, SIGHUP);
+	ck_assert(wait_notify(d, "READY=1"));
+	append_events(&s, 100, 3);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 5));
+	ck_assert(alive(d));
+	ck_assert(wait_count(d->log, "not-a-dir/state", 1));
+	ck_assert(metric(s.port, "bpfalert_reloads_total{result=\"failure\"}") == 1);
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	free(ft);
+	free(bad_state);
+	free(blocker);
+	free_setup(&s);
+}
+END_TEST
+
+
+static char *webhook_target(int port, const char *more)
+{
+	return xasprintf("type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/hook\";"
+			 " send_resolved = false; repeat = { interval = \"1h\"; times = 1; }; %s",
+			 port, more ? more : "");
+}
+
+/* Per message "pid N": how many requests carried it. */
+static void tally(struct peer *p, int n, int *distinct, int *repeated)
+{
+	int *seen = xcalloc((size_t)n + 1, sizeof(*seen));
+	*distinct = *repeated = 0;
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->nreq; i++) {
+		const char *m = strstr(p->req[i].body, "\"message\":\"pid ");
+		int pid = m ? atoi(m + strlen("\"message\":\"pid ")) : 0;
+		if (pid < 1 || pid > n)
+			continue;
+		if (seen[pid]++ == 0)
+			(*distinct)++;
+		else
+			(*repeated)++;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(seen);
+}
+
+START_TEST(hup_storm_loses_and_repeats_nothing)
+{
+	enum { EVENTS = 5000, HUPS = 100 };
+	struct peer *p = peer_start(PEER_OK);
+	char *t1 = webhook_target(p->port, "timeout = \"10s\";");
+	char *t2 = webhook_target(p->port, "timeout = \"11s\";");
+	struct setup s;
+	make_setup(&s, t1);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	double last_sent = 0, last_matches = 0;
+	int hups = 0;
+	for (int i = 0; i < EVENTS / 10; i++) {
+		append_events(&s, 1 + i * 10, 10);
+		if (hups < HUPS) {
+			/* every tenth reload changes the target, so its deliveries
+			 * in flight finish on the old settings */
+			if (hups % 10 == 9)
+				write_conf(&s, s.state, hups % 20 == 9 ? t2 : t1, NULL);
+			kill(d->pid, SIGHUP);
+			hups++;
+		}
+		if (i % 50 == 49) {
+			char *page = scrape(s.port, "/metrics");
+			double sent = sample(page, "bpfalert_notifications_total{target=\"out\",result=\"sent\"}");
+			double matches = sample(page, "bpfalert_rule_matches_total{alert=\"passwd read\"}");
+			ck_assert_msg(sent >= last_sent && matches >= last_matches,
+				      "a counter went down: sent %.0f after %.0f, matches %.0f after %.0f",
+				      sent, last_sent, matches, last_matches);
+			last_sent = sent;
+			last_matches = matches;
+			free(page);
+		}
+		sleep_ms(10);
+	}
+	for (int waited = 0; waited < WAIT_MS && peer_count(p) < EVENTS; waited += 100)
+		sleep_ms(100);
+	sleep_ms(1000);           /* anything sent twice would arrive by now */
+	int distinct, repeated;
+	tally(p, EVENTS, &distinct, &repeated);
+	fprintf(stderr, "HUP storm: %d SIGHUPs, %d of %d delivered, %d twice, %zu requests\n",
+		hups, distinct, EVENTS, repeated, peer_count(p));
+	if (distinct != EVENTS || repeated) {
+		char *log = slurp(d->log, NULL);
+		size_t l = log ? strlen(log) : 0;
+		fprintf(stderr, "daemon log (end):\n%s\n", log ? log + (l > 4000 ? l - 4000 : 0) : "");
+		free(log);
+	}
+	ck_assert_int_eq(distinct, EVENTS);
+	ck_assert_int_eq(repeated, 0);
+	ck_assert(metric(s.port, "bpfalert_notifications_total{target=\"out\",result=\"sent\"}") == EVENTS);
+	ck_assert(metric(s.port, "bpfalert_rule_matches_total{alert=\"passwd read\"}") == EVENTS);
+	ck_assert(metric(s.port, "bpfalert_reloads_total{result=\"failure\"}") == 0);
+	double reloads = metric(s.port, "bpfalert_reloads_total{result=\"success\"}");
+	ck_assert_msg(reloads >= 1 && reloads < HUPS / 2, "%.0f reloads", reloads);
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	peer_stop(&p);
+	free(t1);
+	free(t2);
+	free_setup(&s);
+}
+END_TEST
+
+START_TEST(probe_setting_changes_are_named_on_reload)
+{
+	struct setup s;
+	make_setup(&s, NULL);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	char *ft = file_target(&s);
+	write_conf(&s, s.state, ft, "probes: { files: { watch = [ \"/etc/hosts\" ]; }; };\n");
+	kill(d->pid, SIGHUP);
+	ck_assert(wait_notify(d, "READY=1"));
+	ck_assert(wait_count(d->log, "probes.files.watch changed; it takes effect at the next restart", 1));
+	append_events(&s, 1, 2);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 2));
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	free(ft);
+	free_setup(&s);
+}
+END_TEST
+
+Suite *chaos_suite(void)
+{
+	Suite *s = suite_create("chaos");
+	TCase *tc = tcase_create("daemon");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, fifo_in_rules_dir_hangs_neither_check_nor_reload);
+	tcase_add_test(tc, spool_fifos_and_out_of_range_ids_are_quarantined);
+	tcase_add_test(tc, failed_reload_keeps_the_running_generation);
+	tcase_add_test(tc, hup_storm_loses_and_repeats_nothing);
+	tcase_add_test(tc, probe_setting_changes_are_named_on_reload);
+	suite_add_tcase(s, tc);
+	return s;
+}
