@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -471,9 +472,21 @@ static void request_reload(struct daemon *dm)
 
 /* ---- life ---- */
 
+/* Room for the metrics endpoint's connections and every target's sockets:
+ * the soft limit on descriptors goes up to the hard one (capped). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int start(struct daemon *dm)
 {
 	bool ok;
+	raise_fd_limit();
 	dm->gen = load_generation(dm->opt, &ok);
 	if (!dm->gen)
 		return EXIT_RULES;
@@ -494,6 +507,26 @@ static int start(struct daemon *dm)
 		 dm->gen->alerts.n, dm->gen->targets.n);
 	sd_notify_state("READY=1");
 	return EXIT_OK;
+}
+
+/* What /healthz reports: the sources the configuration enables are running
+ * and, for the kernel probes, attached. */
+static void beat(struct daemon *dm)
+{
+	if (!dm->metrics)
+		return;
+	const struct config *c = dm->gen->config;
+	const char *why = NULL;
+	if (c->tetragon.enabled && !dm->tetragon)
+		why = "the Tetragon source is not running";
+	else if (c->bpf.enabled && !dm->bpf)
+		why = "the kernel probes are not running";
+#if BPFALERT_HAVE_PROBES
+	const char *const *names, *const *hooks;
+	if (!why && dm->bpf && bpf_source_hooks(dm->bpf, &names, &hooks) == 0)
+		why = "no kernel probe is attached";
+#endif
+	metrics_server_beat(dm->metrics, why == NULL, why);
 }
 
 /* A source that reads a stream to its end (stdin) ends the run once done. */
@@ -546,6 +579,7 @@ int cmd_run(const struct cli_options *opt)
 	int rc = start(&dm);
 	while (rc == EXIT_OK && !dm.stopping && !loop_stopped(dm.loop)) {
 		loop_run_once(dm.loop, 1000);
+		beat(&dm);
 		if (inputs_finished(&dm)) {
 			log_info("input finished");
 			stop(&dm);

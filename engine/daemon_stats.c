@@ -175,6 +175,7 @@ static void render_targets(const struct daemon_stats *s, metrics_writer *w)
 		target_sample(w, t, "failed", ts.failed);
 		target_sample(w, t, "retried", ts.retried);
 		target_sample(w, t, "dropped", ts.dropped);
+		target_sample(w, t, "expired", ts.expired);
 	}
 	metrics_family(w, "bpfalert_queue_depth", "gauge",
 		       "Notifications waiting for each target.");

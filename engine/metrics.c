@@ -1,17 +1,22 @@
 /* metrics — see metrics.h.
  *
- * MHD runs without a thread of its own ("external" mode) on its internal
- * epoll set.  The loop watches that set's descriptor: when it is readable,
- * something in it is ready and MHD_run handles it without blocking.  MHD's
- * timeouts (idle connections, and work it has queued for itself, for which
- * it asks for a zero timeout) are kept by one loop timer, re-armed after
- * every MHD_run. */
+ * MHD runs on a thread of its own (one epoll thread), so no number of idle,
+ * slow or half-open clients can delay the event loop, and the loop being
+ * busy never leaves connections unaccepted.  The page itself is rendered on
+ * the loop thread, straight from the live counters: a request asks for a
+ * render through an eventfd the loop watches and waits (at most
+ * RENDER_WAIT_MS) for the loop to publish it.  /healthz is answered on
+ * MHD's thread from what the loop last published about itself. */
 #include "metrics.h"
 
 #include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +30,29 @@
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
-#define CONNECTION_LIMIT 64
-#define CONNECTION_TIMEOUT_S 10
+#define CONNECTION_LIMIT 1024
+#define PER_IP_CONNECTION_LIMIT 4
+#define CONNECTION_TIMEOUT_S 5
+#define CONNECTION_MEMORY 16384
+#define RENDER_WAIT_MS 1000
+#define HEALTH_STALE_MS 10000
+#define HEALTH_MAX 256
 
 struct metrics_server {
 	loop *l;
 	struct MHD_Daemon *d;
-	int epfd;
-	loop_timer *timer;
+	int efd;                   /* render requests, watched by the loop */
 	metrics_render_fn render;
 	void *ctx;
 	int port;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;         /* a page was published */
+	uint64_t asked, rendered;  /* render requests, and the last one served */
+	char *page;
+	size_t page_len;
+	int64_t beat_ms;           /* monotonic time of the loop's last turn */
+	bool healthy;
+	char health[HEALTH_MAX];
 };
 
 struct metrics_writer {
@@ -161,6 +178,58 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status,
 	return respond(c, status, CONTENT_TYPE_TEXT, xstrdup(text), strlen(text));
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* On MHD's thread: asks the loop for a fresh page and waits for it.
+ * NULL if the loop did not answer in time. */
+static char *fetch_page(metrics_server *m, size_t *len)
+{
+	pthread_mutex_lock(&m->mu);
+	uint64_t want = ++m->asked;
+	pthread_mutex_unlock(&m->mu);
+	uint64_t one = 1;
+	if (write(m->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return NULL;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (RENDER_WAIT_MS % 1000) * 1000000L;
+	until.tv_sec += RENDER_WAIT_MS / 1000 + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	char *page = NULL;
+	pthread_mutex_lock(&m->mu);
+	while (m->rendered < want &&
+	       pthread_cond_timedwait(&m->cv, &m->mu, &until) == 0)
+		;
+	if (m->rendered >= want && m->page) {
+		page = xstrndup(m->page, m->page_len);
+		*len = m->page_len;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return page;
+}
+
+static enum MHD_Result respond_health(metrics_server *m, struct MHD_Connection *c)
+{
+	char text[HEALTH_MAX + 96];
+	pthread_mutex_lock(&m->mu);
+	int64_t age = mono_ms() - m->beat_ms;
+	bool ok = m->healthy && age <= HEALTH_STALE_MS;
+	if (age > HEALTH_STALE_MS)
+		snprintf(text, sizeof(text), "unhealthy: the event loop has not "
+			 "turned for %lld ms\n", (long long)age);
+	else if (!ok)
+		snprintf(text, sizeof(text), "unhealthy: %s\n", m->health);
+	else
+		snprintf(text, sizeof(text), "ok\n");
+	pthread_mutex_unlock(&m->mu);
+	return respond_text(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, text);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -170,13 +239,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return respond_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (!strcmp(url, "/healthz"))
-		return respond_text(c, MHD_HTTP_OK, "ok\n");
+		return respond_health(m, c);
 	if (strcmp(url, "/metrics"))
 		return respond_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
-	metrics_writer w = { 0 };
-	puts_(&w, "");
-	m->render(m->ctx, &w);
-	return respond(c, MHD_HTTP_OK, CONTENT_TYPE_METRICS, w.buf, w.len);
+	size_t len = 0;
+	char *page = fetch_page(m, &len);
+	if (!page)
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				    "the event loop did not answer in time\n");
+	return respond(c, MHD_HTTP_OK, CONTENT_TYPE_METRICS, page, len);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -188,38 +259,39 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_ratelimited(&rl, LOG_LEVEL_WARN, "metrics: %s", msg);
 }
 
-/* ---- running MHD on the loop ---- */
+/* ---- the loop's side ---- */
 
-static void run_mhd(metrics_server *m);
-
-static void on_timer(void *ctx)
+/* On the loop thread: renders for every request made so far. */
+static void on_render_asked(void *ctx, int fd, uint32_t events)
 {
 	metrics_server *m = ctx;
-	m->timer = NULL;
-	run_mhd(m);
-}
-
-static void arm_timer(metrics_server *m)
-{
-	loop_timer_cancel(m->l, m->timer);
-	m->timer = NULL;
-	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(m->d, &ms) != MHD_YES)
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0)
 		return;
-	if (ms > INT32_MAX)
-		ms = INT32_MAX;
-	m->timer = loop_timer_at(m->l, loop_now() + (int64_t)ms, on_timer, m);
+	pthread_mutex_lock(&m->mu);
+	uint64_t upto = m->asked;
+	pthread_mutex_unlock(&m->mu);
+	metrics_writer w = { 0 };
+	puts_(&w, "");
+	m->render(m->ctx, &w);
+	pthread_mutex_lock(&m->mu);
+	free(m->page);
+	m->page = w.buf;
+	m->page_len = w.len;
+	m->rendered = upto;
+	pthread_cond_broadcast(&m->cv);
+	pthread_mutex_unlock(&m->mu);
 }
 
-static void run_mhd(metrics_server *m)
+void metrics_server_beat(metrics_server *m, bool healthy, const char *why)
 {
-	MHD_run(m->d);
-	arm_timer(m);
-}
-
-static void on_ready(void *ctx, int fd, uint32_t events)
-{
-	run_mhd(ctx);
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->beat_ms = mono_ms();
+	m->healthy = healthy;
+	snprintf(m->health, sizeof(m->health), "%s", why ? why : "");
+	pthread_mutex_unlock(&m->mu);
 }
 
 /* ---- set-up ---- */
@@ -256,14 +328,17 @@ static int resolve(const char *listen, struct sockaddr_storage *ss,
 
 static struct MHD_Daemon *start_mhd(metrics_server *m, const struct sockaddr_storage *ss)
 {
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (ss->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, m,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)PER_IP_CONNECTION_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 				MHD_OPTION_END);
 }
 
@@ -283,25 +358,27 @@ metrics_server *metrics_server_new(loop *l, const char *listen,
 	m->l = l;
 	m->render = render;
 	m->ctx = ctx;
-	errno = 0;
-	m->d = start_mhd(m, &ss);
-	const union MHD_DaemonInfo *fdi = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	const union MHD_DaemonInfo *pi = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
-	if (!fdi || !pi) {
-		snprintf(err, errlen, "metrics: cannot listen on %s%s%s", listen,
-			 errno ? ": " : "", errno ? strerror(errno) : "");
-		metrics_server_free(&m);
-		return NULL;
-	}
-	m->epfd = fdi->epoll_fd;
-	m->port = pi->port;
-	int rc = loop_watch(l, m->epfd, EPOLLIN, on_ready, m);
+	m->healthy = true;
+	m->beat_ms = mono_ms();
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_cond_init(&m->cv, NULL);
+	m->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int rc = m->efd < 0 ? -errno : loop_watch(l, m->efd, EPOLLIN, on_render_asked, m);
 	if (rc < 0) {
 		snprintf(err, errlen, "metrics: %s", strerror(-rc));
 		metrics_server_free(&m);
 		return NULL;
 	}
-	arm_timer(m);
+	errno = 0;
+	m->d = start_mhd(m, &ss);
+	const union MHD_DaemonInfo *pi = m->d ? MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+	if (!pi) {
+		snprintf(err, errlen, "metrics: cannot listen on %s%s%s", listen,
+			 errno ? ": " : "", errno ? strerror(errno) : "");
+		metrics_server_free(&m);
+		return NULL;
+	}
+	m->port = pi->port;
 	return m;
 }
 
@@ -310,11 +387,15 @@ void metrics_server_free(metrics_server **pm)
 	metrics_server *m = *pm;
 	if (!m)
 		return;
-	loop_timer_cancel(m->l, m->timer);
-	if (m->d) {
-		loop_unwatch(m->l, m->epfd);
-		MHD_stop_daemon(m->d);
+	if (m->d)
+		MHD_stop_daemon(m->d);   /* joins its thread: nothing waits any more */
+	if (m->efd >= 0) {
+		loop_unwatch(m->l, m->efd);
+		close(m->efd);
 	}
+	pthread_cond_destroy(&m->cv);
+	pthread_mutex_destroy(&m->mu);
+	free(m->page);
 	free(m);
 	*pm = NULL;
 }

@@ -1,20 +1,24 @@
 /* metrics — the Prometheus endpoint (DESIGN §11), served with libmicrohttpd
- * inside bpfalert's own event loop (MHD's epoll descriptor is watched like
- * any other, and a loop timer follows MHD's own timeout), so the page is
- * rendered on the loop thread straight from the live counters, with no
- * locking and no thread.
+ * on a thread of its own; the page is rendered on the event-loop thread
+ * (asked for through an eventfd the loop watches), straight from the live
+ * counters, so rendering needs no locking.
  *
  *   GET /metrics   Prometheus text format 0.0.4
- *                  (Content-Type "text/plain; version=0.0.4; charset=utf-8")
- *   GET /healthz   200 "ok\n" while the daemon runs
+ *                  (Content-Type "text/plain; version=0.0.4; charset=utf-8");
+ *                  503 if the loop does not render within 1 s
+ *   GET /healthz   200 "ok\n" while the event loop turns (metrics_server_beat
+ *                  within the last 10 s) and reported itself healthy; else 503
+ *                  "unhealthy: <why>\n"
  *   other paths    404; methods other than GET and HEAD: 405
  *
- * The daemon supplies a render callback that writes every metric through a
- * metrics_writer; it is called once per scrape.  Slow or idle clients are
- * dropped after 10 s; at most 64 connections are served at once. */
+ * Exposure: at most 1024 connections, 4 per client address, each closed
+ * after 5 s without progress and limited to 16 KiB of request; none of that
+ * can hold up the event loop, and clients beyond one address's share are
+ * turned away at once instead of waiting in the listen queue. */
 #ifndef BPFALERT_METRICS_H
 #define BPFALERT_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "loop.h"
@@ -32,6 +36,9 @@ metrics_server *metrics_server_new(loop *l, const char *listen,
 				   metrics_render_fn render, void *ctx,
 				   char *err, size_t errlen);
 void metrics_server_free(metrics_server **m);
+/* From the loop thread, once per turn: the loop is alive, and whether the
+ * daemon is healthy (sources alive, probes attached) with the reason if not. */
+void metrics_server_beat(metrics_server *m, bool healthy, const char *why);
 /* The port actually bound. */
 int metrics_server_port(const metrics_server *m);
 

@@ -401,6 +401,106 @@ START_TEST(probe_setting_changes_are_named_on_reload)
 }
 END_TEST
 
+/* ---- the metrics endpoint under attack ---- */
+
+/* A client connection from 127.0.0.(2 + k) to the endpoint; -1 if it fails. */
+static int attacker(int port, int k)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(0x7f000002 + (uint32_t)k) };
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				   .sin_addr.s_addr = htonl(0x7f000001) };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+START_TEST(metrics_endpoint_survives_idle_and_slow_clients)
+{
+	enum { CONNS = 10000, ADDRS = 10, ALERTS = 100 };
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int conns = rl.rlim_max > CONNS + 200 ? CONNS : (int)rl.rlim_max - 200;
+	struct setup s;
+	make_setup(&s, NULL);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	/* half idle, half slow-loris: an unfinished request, a byte at a time */
+	int *fds = xcalloc((size_t)conns, sizeof(*fds));
+	int opened = 0;
+	for (int i = 0; i < conns; i++) {
+		fds[i] = attacker(s.port, i % ADDRS);
+		opened += fds[i] >= 0;
+	}
+	sleep_ms(500);
+	static const char partial[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+	for (int i = 1; i < conns; i += 2)
+		if (fds[i] >= 0 && send(fds[i], partial, sizeof(partial) - 1, MSG_NOSIGNAL) < 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	long lat[ALERTS];
+	int scrapes = 0, answered = 0;
+	for (int a = 0; a < ALERTS; a++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "\"message\":\"pid %d\"", 1000 + a);
+		long t0 = mono_us();
+		append_events(&s, 1000 + a, 1);
+		for (int w = 0; w < WAIT_MS && count_in_file(s.alerts, needle) == 0; w++)
+			sleep_ms(1);
+		lat[a] = mono_us() - t0;
+		ck_assert(count_in_file(s.alerts, needle) == 1);
+		for (int i = 1 + 2 * (a % 8); i < conns; i += 16)   /* drip */
+			if (fds[i] >= 0 && send(fds[i], "X", 1, MSG_NOSIGNAL) < 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		if (a % 10 == 9) {
+			scrapes++;
+			char *page = scrape(s.port, "/metrics");
+			double v = sample(page, "bpfalert_rule_matches_total{alert=\"passwd read\"}");
+			answered += v == a + 1;
+			free(page);
+			char *h = scrape(s.port, "/healthz");
+			ck_assert_msg(!strcmp(h, "ok\n"), "healthz: %s", h);
+			free(h);
+		}
+	}
+	qsort(lat, ALERTS, sizeof(*lat), cmp_long);
+	fprintf(stderr, "metrics under attack: %d connections from %d addresses, "
+		"%d of %d scrapes answered, alert latency p50 %.1f ms p99 %.1f ms\n",
+		opened, ADDRS, answered, scrapes, lat[ALERTS / 2] / 1000.0,
+		lat[ALERTS * 99 / 100] / 1000.0);
+	ck_assert_int_eq(answered, scrapes);
+	ck_assert(alive(d));
+	for (int i = 0; i < conns; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	free_setup(&s);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -412,6 +512,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, failed_reload_keeps_the_running_generation);
 	tcase_add_test(tc, hup_storm_loses_and_repeats_nothing);
 	tcase_add_test(tc, probe_setting_changes_are_named_on_reload);
+	tcase_add_test(tc, metrics_endpoint_survives_idle_and_slow_clients);
 	suite_add_tcase(s, tc);
 	return s;
 }
