@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "alertdef.h"
+#include "export_spec.h"
 #include "targets.h"
 
 struct config;
@@ -48,12 +49,13 @@ struct loaded_rules {
 	alert_list alerts;
 	target_set targets;
 	size_t **target_map;       /* per alert: indices into targets */
+	export_specs exports;      /* with the targets */
 	unsigned errors, warnings;
 };
 
 /* Loads the configuration (-c, else the system file, else the embedded
  * one) and the rules (-r paths, else the configuration's rules_dirs),
- * resolving targets when `with_targets`.  Reports on `report`; returns the
+ * resolving targets and checking exports when `with_targets`.  Reports on `report`; returns the
  * number of errors. */
 unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *opt,
 			   bool with_targets, FILE *report);

@@ -44,8 +44,11 @@ unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *op
 	if (lr->config) {
 		generation_load_rules(lr->config, opt->rule_paths, opt->nrule_paths,
 				      lr->ft, d, &lr->alerts);
-		if (with_targets)
+		if (with_targets) {
 			load_targets(lr, d);
+			export_specs_load(lr->config->exports, lr->ft, lr->config->file,
+					  d, &lr->exports);
+		}
 	}
 	lr->errors = diag_errors(d);
 	lr->warnings = diag_warnings(d);
@@ -55,6 +58,7 @@ unsigned loaded_rules_load(struct loaded_rules *lr, const struct cli_options *op
 
 void loaded_rules_free(struct loaded_rules *lr)
 {
+	export_specs_clear(&lr->exports);
 	target_map_free(&lr->target_map, lr->alerts.n);
 	target_set_clear(&lr->targets);
 	alert_list_clear(&lr->alerts);

@@ -96,6 +96,7 @@ void config_free(struct config **pc)
 	free(c->probes.cgroup_root);
 	free(c->probes.pods_root);
 	json_object_put(c->targets);
+	json_object_put(c->exports);
 	free(c->metrics_listen);
 	free(c);
 	*pc = NULL;
@@ -286,6 +287,21 @@ static void check_targets(struct check *k, struct json_object *o,
 	}
 }
 
+/* Each export is checked key by key when its generation is built
+ * (export_spec.c); here only its shape. */
+static void check_exports(struct check *k, struct json_object *o,
+			  const jsonpos_path *at)
+{
+	json_object_object_foreach(o, name, e) {
+		jsonpos_path p = jsonpos_key(at, name);
+		if (!json_object_is_type(e, json_type_object))
+			docsrc_report(k->src, DIAG_ERROR, &p, false,
+				      "export '%s' must be a group: { type = \"...\"; ... }", name);
+	}
+	json_object_put(k->c->exports);
+	k->c->exports = json_object_get(o);
+}
+
 static bool valid_listen(const char *s)
 {
 	if (!*s)
@@ -341,7 +357,7 @@ static void check_document(struct check *k, struct json_object *root)
 	static const char *const keys[] = {
 		"node_name", "rules_dirs", "state_dir", "strict_permissions",
 		"log_level", "sources", "probes", "targets", "metrics",
-		"queue_max", NULL,
+		"queue_max", "exports", NULL,
 	};
 	jsonpos_path at = { .n = 0 };
 	unknown_keys(k, root, &at, keys);
@@ -356,6 +372,7 @@ static void check_document(struct check *k, struct json_object *root)
 	section(k, root, &at, "probes", check_probes);
 	section(k, root, &at, "targets", check_targets);
 	section(k, root, &at, "metrics", check_metrics);
+	section(k, root, &at, "exports", check_exports);
 }
 
 /* A root daemon takes these files' word on what to watch and where event

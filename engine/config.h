@@ -49,6 +49,7 @@ struct config {
 	} probes;
 
 	struct json_object *targets;   /* object: name -> target (JSON form) */
+	struct json_object *exports;   /* object: name -> export (JSON form); NULL: none */
 	char *metrics_listen;          /* "" disables the endpoint */
 	size_t queue_max;              /* per-target queue bound */
 };

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon_stats.h"
 #include "dispatch.h"
+#include "export.h"
 #include "flatten.h"
 #include "generation.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct daemon {
 	event *ev;
 	alertmgr *am;
 	dispatcher *disp;
+	exports *exports;
 	tetragon_source *tetragon;
 	bpf_source *bpf;
 	metrics_server *metrics;
@@ -53,6 +55,8 @@ struct daemon {
 	/* the event being evaluated */
 	const char *origin;
 	int64_t now_ms;
+	const char **matched;      /* names of the alerts it matched */
+	size_t nmatched;
 };
 
 /* ---- events through the rules ---- */
@@ -60,8 +64,10 @@ struct daemon {
 static void on_verdict(void *ctx, size_t alert, bool matched)
 {
 	struct daemon *dm = ctx;
-	if (matched)
+	if (matched) {
 		alertmgr_match(dm->am, alert, dm->ev, dm->origin, dm->now_ms);
+		dm->matched[dm->nmatched++] = dm->gen->alerts.v[alert]->name;
+	}
 	else
 		alertmgr_no_match(dm->am, alert, dm->ev, dm->now_ms);
 }
@@ -93,14 +99,19 @@ static void on_due(void *ctx)
 	arm_due_timer(dm);
 }
 
-static void evaluate(struct daemon *dm, const char *origin)
+/* text: the event's JSON, handed to the exports after the rules ran. */
+static void evaluate(struct daemon *dm, const char *origin, const char *text,
+		     size_t len)
 {
 	dm->origin = origin;
 	dm->now_ms = loop_wall_ms();
+	dm->nmatched = 0;
 	daemon_stats_count_event(&dm->stats, origin, dm->ev->kind, dm->ev->kind_len);
 	alertmgr_advance(dm->am, dm->now_ms);
 	ruleset_eval(dm->gen->rules, dm->ev, on_verdict, dm);
 	arm_due_timer(dm);
+	if (text && exports_count(dm->exports))
+		exports_submit(dm->exports, text, len, dm->ev, dm->matched, dm->nmatched);
 }
 
 static void sink_line(void *ctx, const char *text, size_t len, const char *where,
@@ -119,7 +130,7 @@ static void sink_line(void *ctx, const char *text, size_t len, const char *where
 		return;
 	}
 	dm->ev->line = lineno;
-	evaluate(dm, origin);
+	evaluate(dm, origin, text, len);
 }
 
 static void sink_object(void *ctx, struct json_object *root, const char *origin)
@@ -129,7 +140,12 @@ static void sink_object(void *ctx, struct json_object *root, const char *origin)
 		daemon_stats_count_bad(&dm->stats, origin, JSONL_BAD_NOT_OBJECT);
 		return;
 	}
-	evaluate(dm, origin);
+	size_t len = 0;
+	const char *text = exports_count(dm->exports)
+		? json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+		: NULL;
+	evaluate(dm, origin, text, len);
 }
 
 static void sink_bad(void *ctx, int kind, const char *origin)
@@ -168,6 +184,18 @@ static dispatcher *new_dispatcher(struct daemon *dm, struct generation *g)
 	if (!d)
 		log_error("%s", err);
 	return d;
+}
+
+static exports *new_exports(struct daemon *dm, struct generation *g)
+{
+	char err[512];
+	free(dm->matched);
+	dm->matched = xcalloc(g->alerts.n + 1, sizeof(*dm->matched));
+	exports *x = exports_new(&g->exports, dm->loop, g->config->state_dir, err,
+				 sizeof(err));
+	if (!x)
+		log_error("%s", err);
+	return x;
 }
 
 static const struct source_sink *daemon_sink(struct daemon *dm)
@@ -270,8 +298,10 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGHUP: request_reload(dm); break;
 		case SIGUSR1:
-			log_info("SIGUSR1: reopening file targets");
+			log_info("SIGUSR1: reopening file targets and exports");
 			dispatcher_reopen(dm->disp);
+			if (dm->exports)
+				exports_reopen(dm->exports);
 			break;
 		default: stop(dm); break;
 		}
@@ -418,9 +448,15 @@ static void swap_generation(struct daemon *dm, struct generation *g,
 	ruleset_carry_stats(g->rules, dm->gen->rules);
 	report_restart_only(dm->gen->config, g->config);
 	log_set_level((enum log_level)log_level_parse(g->config->log_level));
+	/* Open batches are sealed into their buffers and the new exports send
+	 * them.  An export that cannot start is logged and left out: the
+	 * alerts go on. */
+	exports_free(&dm->exports);
+	dm->exports = new_exports(dm, g);
 	generation_free(&dm->gen);
 	dm->gen = g;
 	daemon_stats_set_generation(&dm->stats, g, dm->am, dm->disp);
+	dm->stats.exports = dm->exports;
 	if (dm->due_timer)
 		loop_timer_cancel(dm->loop, dm->due_timer);
 	dm->due_timer = NULL;
@@ -496,8 +532,10 @@ static int start(struct daemon *dm)
 	dm->fl = flattener_new(dm->gen->ft);
 	dm->am = new_alertmgr(dm, dm->gen);
 	dm->disp = new_dispatcher(dm, dm->gen);
+	dm->exports = new_exports(dm, dm->gen);
 	daemon_stats_init(&dm->stats, dm->gen, dm->am, dm->disp);
-	if (!dm->disp || watch_signals(dm) < 0 || start_metrics(dm) < 0 ||
+	dm->stats.exports = dm->exports;
+	if (!dm->disp || !dm->exports || watch_signals(dm) < 0 || start_metrics(dm) < 0 ||
 	    start_tetragon(dm) < 0 || start_bpf(dm) < 0)
 		return EXIT_RUNTIME;
 	daemon_stats_set_sources(&dm->stats, dm->tetragon, dm->bpf);
@@ -535,15 +573,25 @@ static bool inputs_finished(const struct daemon *dm)
 	return dm->tetragon && !dm->bpf && tetragon_source_done(dm->tetragon);
 }
 
+static bool drained(const struct daemon *dm)
+{
+	return (!dm->disp || dispatcher_idle(dm->disp)) &&
+	       (!dm->exports || exports_idle(dm->exports));
+}
+
 static void drain(struct daemon *dm)
 {
 	int64_t deadline = loop_now() + STOP_DRAIN_MS;
 	alertmgr_advance(dm->am, loop_wall_ms());
-	while (dm->disp && !dispatcher_idle(dm->disp) && loop_now() < deadline)
+	if (dm->exports)
+		exports_flush(dm->exports);
+	while (!drained(dm) && loop_now() < deadline)
 		loop_run_once(dm->loop, 100);
 	if (dm->disp && !dispatcher_idle(dm->disp))
 		log_warn("%zu notifications left in the spool for the next start",
 			 dispatcher_spool_size(dm->disp));
+	if (dm->exports && !exports_idle(dm->exports))
+		log_warn("exports: undelivered events left in their buffers for the next start");
 }
 
 static void shutdown_daemon(struct daemon *dm)
@@ -557,6 +605,8 @@ static void shutdown_daemon(struct daemon *dm)
 	if (dm->loop)
 		drain(dm);
 	metrics_server_free(&dm->metrics);
+	exports_free(&dm->exports);
+	free(dm->matched);
 	dispatcher_free(&dm->disp);
 	alertmgr_free(&dm->am);
 	flattener_free(&dm->fl);

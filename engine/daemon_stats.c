@@ -216,4 +216,5 @@ void daemon_stats_render(void *ctx, metrics_writer *w)
 	render_rules(s, w);
 	render_targets(s, w);
 	render_reloads(s, w);
+	exports_render(s->exports, w);
 }

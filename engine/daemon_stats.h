@@ -9,6 +9,7 @@
 #include "alertmgr.h"
 #include "bpf_source.h"
 #include "dispatch.h"
+#include "export.h"
 #include "generation.h"
 #include "jsonl.h"
 #include "metrics.h"
@@ -36,6 +37,7 @@ struct daemon_stats {
 	const dispatcher *disp;
 	const tetragon_source *tetragon;
 	const bpf_source *bpf;
+	const exports *exports;
 };
 
 void daemon_stats_init(struct daemon_stats *s, const struct generation *g,

@@ -81,6 +81,8 @@ struct generation *generation_load(const char *config_path,
 		generation_load_rules(g->config, rule_paths, npaths, g->ft, d,
 				      &g->alerts);
 		add_named_targets(g, d);
+		export_specs_load(g->config->exports, g->ft, g->config->file, d,
+				  &g->exports);
 		if (!diag_errors(d))
 			targets_resolve(&g->targets, &g->alerts, &g->target_map, d);
 	}
@@ -101,6 +103,7 @@ void generation_free(struct generation **pg)
 	if (!g)
 		return;
 	ruleset_free(&g->rules);
+	export_specs_clear(&g->exports);
 	target_map_free(&g->target_map, g->alerts.n);
 	target_set_clear(&g->targets);
 	alert_list_clear(&g->alerts);

@@ -10,6 +10,7 @@
 #include "alertdef.h"
 #include "config.h"
 #include "diag.h"
+#include "export_spec.h"
 #include "fields.h"
 #include "ruleset.h"
 #include "targets.h"
@@ -21,6 +22,7 @@ struct generation {
 	target_set targets;
 	size_t **target_map;
 	ruleset *rules;
+	export_specs exports;
 };
 
 /* Loads config_path (NULL: the system file, else the embedded default)
