@@ -112,9 +112,9 @@ static HP_UNUSED bool peer_answer(struct peer_conn *c, int mode)
 		return false;
 	}
 	if (mode != PEER_SLOW)
-		return write(c->fd, ok, sizeof(ok) - 1) == (ssize_t)sizeof(ok) - 1;
+		return send(c->fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(ok) - 1;
 	for (size_t i = 0; i < sizeof(ok) - 1 && !atomic_load(&c->p->stop); i++) {
-		if (write(c->fd, ok + i, 1) != 1)
+		if (send(c->fd, ok + i, 1, MSG_NOSIGNAL) != 1)
 			return false;
 		for (int t = 0; t < 10 && !atomic_load(&c->p->stop); t++)
 			usleep(100000);

@@ -501,6 +501,97 @@ START_TEST(metrics_endpoint_survives_idle_and_slow_clients)
 }
 END_TEST
 
+/* ---- receivers that hold deliveries hostage ---- */
+
+static bool wait_metric(int port, const char *prefix, double want)
+{
+	for (int waited = 0; waited < WAIT_MS; waited += 100) {
+		if (metric(port, prefix) >= want)
+			return true;
+		sleep_ms(100);
+	}
+	return false;
+}
+
+/* The Idempotency-Key of each request whose body has `needle`. */
+static size_t keys_of(struct peer *p, const char *needle, char **keys, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->nreq && n < max; i++)
+		if (strstr(p->req[i].body, needle))
+			keys[n++] = xstrdup(p->req[i].key);
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+START_TEST(stuck_receivers_neither_repeat_forever_nor_block_the_queue)
+{
+	struct peer *first = peer_start(PEER_HANG_FIRST);
+	struct peer *hang = peer_start(PEER_HANG);
+	struct peer *slow = peer_start(PEER_SLOW);
+	char *targets = xasprintf(
+		"type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; timeout = \"5s\";"
+		" send_resolved = false; repeat = { interval = \"1h\"; times = 1; }; };\n"
+		"  hang: { type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; timeout = \"1s\";"
+		" max_age = \"3s\"; send_resolved = false; repeat = { interval = \"1h\"; times = 1; }; };\n"
+		"  slow: { type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; timeout = \"1s\";"
+		" max_age = \"3s\"; send_resolved = false; repeat = { interval = \"1h\"; times = 1; }",
+		first->port, hang->port, slow->port);
+	struct setup s;
+	make_setup(&s, targets);
+	char *r = write_file(s.rules, "passwd.rules",
+		"alerts = ( { name = \"passwd read\"; message = \"pid {process_exec_process_pid}\";\n"
+		"  rule = \"process_exec_process_arguments =% \\\"/etc/passwd\\\"\";\n"
+		"  group_by = [ \"process_exec_process_pid\" ]; targets = [ \"out\", \"hang\", \"slow\" ]; } );\n");
+	chmod(r, 0600);
+	free(r);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	append_events(&s, 1, 1);
+	for (int w = 0; w < WAIT_MS && peer_count(first) < 1; w += 10)
+		sleep_ms(10);
+	append_events(&s, 2, 4);
+	/* 2..5 go out while 1 is stuck, before its 5 s deadline */
+	for (int w = 0; w < WAIT_MS && peer_count(first) < 5; w += 10)
+		sleep_ms(10);
+	ck_assert_uint_eq(peer_count(first), 5);
+	ck_assert_uint_eq(count_in_file(d->log, "target 'out': delivery failed"), 0);
+	/* then 1 times out and is retried once, with the same key */
+	for (int w = 0; w < WAIT_MS && peer_count(first) < 6; w += 10)
+		sleep_ms(10);
+	ck_assert(wait_metric(s.port, "bpfalert_notifications_total{target=\"out\",result=\"sent\"}", 5));
+	char *keys[8];
+	ck_assert_uint_eq(keys_of(first, "\"message\":\"pid 1\"", keys, 8), 2);
+	ck_assert_msg(!strncmp(keys[0], "bpfalert-", 9) && !strcmp(keys[0], keys[1]),
+		      "keys '%s' '%s'", keys[0], keys[1]);
+	char *k2[2];
+	ck_assert_uint_eq(keys_of(first, "\"message\":\"pid 2\"", k2, 2), 1);
+	ck_assert_str_ne(k2[0], keys[0]);
+	free(k2[0]);
+	free(keys[0]);
+	free(keys[1]);
+
+	/* never answering, and answering a byte a second: given up at max_age */
+	ck_assert(wait_metric(s.port, "bpfalert_notifications_total{target=\"hang\",result=\"expired\"}", 5));
+	ck_assert(wait_metric(s.port, "bpfalert_notifications_total{target=\"slow\",result=\"expired\"}", 5));
+	size_t nh = peer_count(hang), ns = peer_count(slow);
+	sleep_ms(3000);
+	ck_assert_uint_eq(peer_count(hang), nh);
+	ck_assert_uint_eq(peer_count(slow), ns);
+	fprintf(stderr, "stuck receivers: %zu requests to the silent one and %zu to the "
+		"1 byte/s one for 5 notifications, then given up\n", nh, ns);
+	ck_assert_uint_le(nh, 5 * 3);
+	ck_assert(metric(s.port, "bpfalert_notifications_total{target=\"hang\",result=\"sent\"}") == 0);
+	ck_assert(wait_count(d->log, "older than max_age", 1));
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	peer_stop(&first);
+	peer_stop(&hang);
+	peer_stop(&slow);
+	free(targets);
+	free_setup(&s);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -513,6 +604,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, hup_storm_loses_and_repeats_nothing);
 	tcase_add_test(tc, probe_setting_changes_are_named_on_reload);
 	tcase_add_test(tc, metrics_endpoint_survives_idle_and_slow_clients);
+	tcase_add_test(tc, stuck_receivers_neither_repeat_forever_nor_block_the_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
