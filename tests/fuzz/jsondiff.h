@@ -23,7 +23,7 @@ struct jsondiff {
 	event *a, *b;
 	enum flatten_status st;      /* of the last text */
 	bool scanned;                /* the scanner read it (not json-c) */
-	char why[512];               /* the first difference */
+	char why[1024];               /* the first difference */
 };
 
 static inline void jsondiff_init(struct jsondiff *d, const field_table *ft)
