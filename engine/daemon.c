@@ -148,6 +148,13 @@ static void sink_object(void *ctx, struct json_object *root, const char *origin)
 	evaluate(dm, origin, text, len);
 }
 
+static void sink_tree(void *ctx, const struct evtree *t, const char *origin)
+{
+	struct daemon *dm = ctx;
+	flattener_fill_tree(dm->fl, t, dm->ev);
+	evaluate(dm, origin);
+}
+
 static void sink_bad(void *ctx, int kind, const char *origin)
 {
 	struct daemon *dm = ctx;
@@ -200,7 +207,9 @@ static exports *new_exports(struct daemon *dm, struct generation *g)
 
 static const struct source_sink *daemon_sink(struct daemon *dm)
 {
-	static struct source_sink sink = { sink_line, sink_object, sink_bad, NULL };
+	static struct source_sink sink = {
+		.line = sink_line, .tree = sink_tree, .object = sink_object, .bad = sink_bad,
+	};
 	sink.ctx = dm;
 	return &sink;
 }

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "evtree.h"
 #include "fieldidx.h"
 #include "jsonscan.h"
 #include "timefmt.h"
@@ -177,31 +178,39 @@ static void walk(flattener *fl, struct json_object *o,
 	}
 }
 
+/* A top-level key: the event's metadata.  `str` is the value's text when
+ * it is a string (else NULL). */
+static void note_top_key(event *ev, const char *k, size_t klen, bool is_object,
+			 const char *str, size_t slen)
+{
+	if (ev->ntop_keys < EVENT_MAX_TOP_KEYS) {
+		ev->top_keys[ev->ntop_keys] = k;
+		ev->top_key_lens[ev->ntop_keys++] = (uint32_t)klen;
+	} else {
+		ev->top_keys_truncated = true;
+	}
+	if (!ev->kind && is_object) {
+		ev->kind = k;
+		ev->kind_len = klen;
+	}
+	if (str && klen == 4 && !memcmp(k, "time", 4))
+		ev->has_time = timefmt_parse(str, slen, &ev->time_ns) == 0;
+}
+
 /* Top-level keys: the event's metadata, then the walk below each. */
 static void walk_top(flattener *fl, struct json_object *root)
 {
-	event *ev = fl->ev;
 	struct lh_table *t = json_object_get_object(root);
 	for (struct lh_entry *le = lh_table_head(t); le; le = lh_entry_next(le)) {
 		const char *k = lh_entry_k(le);
+		size_t klen = strlen(k);
 		struct json_object *v = lh_entry_v(le);
 		enum json_type vt = json_object_get_type(v);
-		if (ev->ntop_keys < EVENT_MAX_TOP_KEYS) {
-			ev->top_keys[ev->ntop_keys] = k;
-			ev->top_key_lens[ev->ntop_keys++] = (uint32_t)strlen(k);
-		} else {
-			ev->top_keys_truncated = true;
-		}
-		if (!ev->kind && vt == json_type_object) {
-			ev->kind = k;
-			ev->kind_len = strlen(k);
-		}
-		if (vt == json_type_string && !strcmp(k, "time"))
-			ev->has_time = timefmt_parse(json_object_get_string(v),
-						     (size_t)json_object_get_string_len(v),
-						     &ev->time_ns) == 0;
-
-		const fieldidx_entry *ce = fieldidx_key(fl->ix, NULL, k, strlen(k));
+		bool is_str = vt == json_type_string;
+		note_top_key(fl->ev, k, klen, vt == json_type_object,
+			     is_str ? json_object_get_string(v) : NULL,
+			     is_str ? (size_t)json_object_get_string_len(v) : 0);
+		const fieldidx_entry *ce = fieldidx_key(fl->ix, NULL, k, klen);
 		if (ce)
 			walk(fl, v, ce, 1);
 	}
@@ -220,6 +229,84 @@ enum flatten_status flattener_fill(flattener *fl, struct json_object *root,
 	walk_top(fl, root);
 	fl->ev = NULL;
 	return FLATTEN_OK;
+}
+
+/* ---- probe trees: the same walk over an evtree ---- */
+
+static void tree_walk(flattener *fl, const evtree *t, int id,
+		      const fieldidx_entry *e, int depth);
+
+static void tree_materialise(flattener *fl, const evtree *t,
+			     const evtree_node *nd, int slot)
+{
+	value v = {.next = -1};
+	if (nd->kind == EVTREE_STRING) {
+		value_set_string(&v, evtree_text(t, nd->str), nd->len);
+	} else {
+		v.type = VALUE_INT;
+		v.is_number = 1;
+		v.is_integer = 1;
+		v.i = nd->i;
+		v.d = (double)nd->i;
+	}
+	event_add(fl->ev, slot, &v);
+}
+
+static void tree_walk(flattener *fl, const evtree *t, int id,
+		      const fieldidx_entry *e, int depth)
+{
+	if (!fl->steps || fl->ev->truncated || depth > FLATTEN_MAX_DEPTH) {
+		fl->ev->truncated = true;
+		return;
+	}
+	fl->steps--;
+	const evtree_node *nd = evtree_node_at(t, id);
+	size_t i = 0;
+	switch (nd->kind) {
+	case EVTREE_OBJECT:
+		for (int c = e->prefix ? nd->first : EVTREE_NONE; c != EVTREE_NONE;
+		     c = evtree_node_at(t, c)->next) {
+			const evtree_node *m = evtree_node_at(t, c);
+			const fieldidx_entry *ce =
+				fieldidx_key(fl->ix, e, evtree_text(t, m->key), m->key_len);
+			if (ce)
+				tree_walk(fl, t, c, ce, depth + 1);
+		}
+		return;
+	case EVTREE_ARRAY:
+		for (int c = nd->first; c != EVTREE_NONE; c = evtree_node_at(t, c)->next, i++) {
+			const fieldidx_entry *ce = fieldidx_elem(fl->ix, e, i);
+			if (ce)
+				tree_walk(fl, t, c, ce, depth + 1);
+			tree_walk(fl, t, c, e, depth + 1);
+		}
+		return;
+	default:
+		if (e->slot >= 0)
+			tree_materialise(fl, t, nd, e->slot);
+	}
+}
+
+void flattener_fill_tree(flattener *fl, const evtree *t, event *ev)
+{
+	event_reset(ev, field_table_count(fl->ft));
+	fieldidx_sync(fl->ix);
+	fl->ev = ev;
+	fl->steps = FLATTEN_MAX_STEPS;
+	for (int c = evtree_node_at(t, EVTREE_ROOT)->first; c != EVTREE_NONE;
+	     c = evtree_node_at(t, c)->next) {
+		const evtree_node *m = evtree_node_at(t, c);
+		const char *k = evtree_text(t, m->key);
+		bool is_str = m->kind == EVTREE_STRING;
+		note_top_key(ev, k, m->key_len, m->kind == EVTREE_OBJECT,
+			     is_str ? evtree_text(t, m->str) : NULL, is_str ? m->len : 0);
+		const fieldidx_entry *ce = fieldidx_key(fl->ix, NULL, k, m->key_len);
+		if (ce)
+			tree_walk(fl, t, c, ce, 1);
+	}
+	fl->ev = NULL;
+	ev->make_doc = evtree_doc;
+	ev->doc_src = t;
 }
 
 /* ---- parsing ---- */

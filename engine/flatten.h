@@ -39,6 +39,7 @@
 #include "fields.h"
 
 struct json_object;
+struct evtree;
 typedef struct flattener flattener;
 
 enum flatten_status {
@@ -76,5 +77,11 @@ enum flatten_status flattener_parse(flattener *fl, const char *text,
  * (the event holds it, whatever the status, until its next reset). */
 enum flatten_status flattener_fill(flattener *fl, struct json_object *root,
 				   event *ev);
+
+/* Fills `ev` from a document built as a tree (the kernel probes'), with
+ * the same fields as from that document in JSON.  The event borrows the
+ * tree (its strings, and the source of its document, event_doc) until
+ * the tree changes. */
+void flattener_fill_tree(flattener *fl, const struct evtree *t, event *ev);
 
 #endif

@@ -1,8 +1,9 @@
 /* bpf_source — the kernel probes as an event source; see bpf_source.h.
  *
  * Records come from the kernel (probe.h) through evbuf, on the event
- * loop.  Each becomes a Tetragon-schema document (tetra.h) whose `process`
- * and `parent` come from the process cache; forks only update the cache,
+ * loop.  Each becomes a Tetragon-schema document (tetra.h), built as an
+ * evtree that the sink flattens directly (no JSON unless someone needs the
+ * document), whose `process` and `parent` come from the process cache; forks only update the cache,
  * as Tetragon's export does not show clones.  A one-second tick reads the
  * kernel's loss counter, expires exited processes and, every few seconds
  * or soon after a rename/unlink/link of a watched name, stats the watch
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "evbuf.h"
+#include "evtree.h"
 #include "loader.h"
 #include "log.h"
 #include "podmeta.h"
@@ -66,6 +68,7 @@ struct bpf_source {
 	char *proc_root;
 	loader *ld;
 	evbuf *eb;
+	evtree *tree;                    /* the event being built */
 	proccache *pc;
 	podmeta *pm;
 	watch_list *wl;
@@ -156,35 +159,36 @@ static int check_env(char *err, size_t errlen)
 
 /* ---- emitting -------------------------------------------------------- */
 
-static void emit(bpf_source *s, const char *kind, struct json_object *body, uint64_t ktime)
+/* Hands the event in s->tree to the sink: as the tree itself, or (a sink
+ * that only takes documents) as a json-c document made from it. */
+static void emit(bpf_source *s, uint64_t ktime)
 {
-	struct json_object *root = tetra_event(kind, body, s->node, (int64_t)ktime + s->mono_to_real);
-
+	tetra_event_end(s->tree, s->node, (int64_t)ktime + s->mono_to_real);
 	s->events++;
-	if (s->sink.object)
-		s->sink.object(s->sink.ctx, root, "bpf");
-	else
-		json_object_put(root);
+	if (s->sink.tree)
+		s->sink.tree(s->sink.ctx, s->tree, "bpf");
+	else if (s->sink.object)
+		s->sink.object(s->sink.ctx, evtree_json(s->tree, EVTREE_ROOT), "bpf");
 }
 
-static struct json_object *process_json(bpf_source *s, const struct proc *p, uint32_t tid)
+static void add_process(bpf_source *s, int body, const char *key, const struct proc *p,
+			uint32_t tid)
 {
 	const struct pod_info *pod = NULL;
 
-	if (!p)
-		return json_object_new_object();
-	if (p->container_id)
+	if (p && p->container_id)
 		pod = podmeta_pod(s->pm, p->container_id, loop_now());
-	return tetra_process(p, tid, pod, s->mono_to_real);
+	tetra_add_process(s->tree, body, key, p, tid, pod, s->mono_to_real);
 }
 
-/* process and parent of a record's task. */
-static struct json_object *body_for(bpf_source *s, const struct proc *p, uint32_t tid)
+/* A new event of `kind` with the process and parent of a record's task;
+ * returns its body. */
+static int body_for(bpf_source *s, const char *kind, const struct proc *p, uint32_t tid)
 {
-	struct json_object *body = json_object_new_object();
+	int body = tetra_event_begin(s->tree, kind);
 
-	json_object_object_add(body, "process", process_json(s, p, tid));
-	json_object_object_add(body, "parent", process_json(s, p->parent, 0));
+	add_process(s, body, "process", p, tid);
+	add_process(s, body, "parent", p->parent, 0);
 	return body;
 }
 
@@ -277,7 +281,8 @@ static void on_exec(bpf_source *s, const struct probe_exec *r)
 	if (r->flags & PROBE_EXEC_ERROR_CWD)
 		in.flags |= PROC_F_ERROR_CWD;
 	p = proccache_exec(s->pc, &in);
-	emit(s, "process_exec", body_for(s, p, r->h.tid), r->h.ktime);
+	body_for(s, "process_exec", p, r->h.tid);
+	emit(s, r->h.ktime);
 	free(filename);
 	free(cwd);
 	free(binary);
@@ -288,15 +293,15 @@ static void on_exec(bpf_source *s, const struct probe_exec *r)
 static void on_exit_rec(bpf_source *s, const struct probe_exit *r)
 {
 	struct proc *p = proc_for(s, &r->h);
-	struct json_object *body = body_for(s, p, r->h.tid);
+	int body = body_for(s, "process_exit", p, r->h.tid);
 	const char *sig = tetra_signal_name((int)(r->exit_code & 0x7f));
 	unsigned status = (r->exit_code >> 8) & 0xff;
 
 	if (sig)
-		json_object_object_add(body, "signal", json_object_new_string(sig));
+		evtree_string(s->tree, body, "signal", sig, strlen(sig));
 	if (status)
-		json_object_object_add(body, "status", json_object_new_int64(status));
-	emit(s, "process_exit", body, r->h.ktime);
+		evtree_int(s->tree, body, "status", status);
+	emit(s, r->h.ktime);
 	proccache_exit(s->pc, r->h.pid, loop_now());
 }
 
@@ -309,27 +314,10 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 		      const char *path, uint32_t mode, uint32_t mask)
 {
 	struct proc *p = proc_for(s, h);
-	struct json_object *body = body_for(s, p, h->tid);
-	struct json_object *args = json_object_new_array();
-	struct json_object *file = json_object_new_object();
-	struct json_object *arg0 = json_object_new_object();
-	struct json_object *arg1 = json_object_new_object();
-	char perm[11];
+	int body = body_for(s, "process_kprobe", p, h->tid);
 
-	json_object_object_add(body, "function_name",
-			       json_object_new_string(tetra_hook_name(hook)));
-	json_object_object_add(file, "path", tetra_string(path, strlen(path)));
-	if (mode) {
-		tetra_permission(mode, perm);
-		json_object_object_add(file, "permission", json_object_new_string(perm));
-	}
-	json_object_object_add(arg0, "file_arg", file);
-	json_object_object_add(arg1, "int_arg", json_object_new_int64(mask));
-	json_object_array_add(args, arg0);
-	json_object_array_add(args, arg1);
-	json_object_object_add(body, "args", args);
-	json_object_object_add(body, "action", json_object_new_string("KPROBE_ACTION_POST"));
-	emit(s, "process_kprobe", body, h->ktime);
+	tetra_add_file_access(s->tree, body, tetra_hook_name(hook), path, mode, mask);
+	emit(s, h->ktime);
 }
 
 static void on_file(bpf_source *s, const struct probe_file *r)
@@ -421,31 +409,15 @@ static const char *family_name(unsigned f)
 static void on_connect(bpf_source *s, const struct probe_connect *r)
 {
 	struct proc *p = proc_for(s, &r->h);
-	struct json_object *body = body_for(s, p, r->h.tid);
-	struct json_object *sock = json_object_new_object();
-	struct json_object *arg = json_object_new_object();
-	struct json_object *args = json_object_new_array();
-	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int body = body_for(s, "process_kprobe", p, r->h.tid);
+	struct tetra_sock sock = { .family = family_name(r->family), .sport = r->sport,
+				   .dport = r->dport };
 	int af = r->family == AF_INET6 ? AF_INET6 : AF_INET;
 
-	inet_ntop(af, r->saddr, sa, sizeof(sa));
-	inet_ntop(af, r->daddr, da, sizeof(da));
-	json_object_object_add(sock, "family", json_object_new_string(family_name(r->family)));
-	json_object_object_add(sock, "type", json_object_new_string("SOCK_STREAM"));
-	json_object_object_add(sock, "protocol", json_object_new_string("IPPROTO_TCP"));
-	json_object_object_add(sock, "saddr", json_object_new_string(sa));
-	json_object_object_add(sock, "daddr", json_object_new_string(da));
-	if (r->sport)
-		json_object_object_add(sock, "sport", json_object_new_int64(r->sport));
-	if (r->dport)
-		json_object_object_add(sock, "dport", json_object_new_int64(r->dport));
-	json_object_object_add(sock, "state", json_object_new_string("TCP_SYN_SENT"));
-	json_object_object_add(arg, "sock_arg", sock);
-	json_object_array_add(args, arg);
-	json_object_object_add(body, "function_name", json_object_new_string("tcp_connect"));
-	json_object_object_add(body, "args", args);
-	json_object_object_add(body, "action", json_object_new_string("KPROBE_ACTION_POST"));
-	emit(s, "process_kprobe", body, r->h.ktime);
+	inet_ntop(af, r->saddr, sock.saddr, sizeof(sock.saddr));
+	inet_ntop(af, r->daddr, sock.daddr, sizeof(sock.daddr));
+	tetra_add_connect(s->tree, body, &sock);
+	emit(s, r->h.ktime);
 }
 
 /* Every record is checked against its type's size: the kernel is trusted,
@@ -708,6 +680,7 @@ bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
 	s->sink = *sink;
 	s->node = cfg->node_name && *cfg->node_name ? xstrdup(cfg->node_name) : host_name();
 	s->proc_root = xstrdup(cfg->proc_root ? cfg->proc_root : "/proc");
+	s->tree = evtree_new();
 	s->pc = proccache_new(s->node, 0, LINGER_MS);
 	s->pm = podmeta_new(s->proc_root, cfg->pods_root);
 	s->wl = watch_list_new(cfg->watch, cfg->nwatch);
@@ -743,6 +716,7 @@ void bpf_source_free(bpf_source **ps)
 	proccache_free(&s->pc);
 	podmeta_free(&s->pm);
 	watch_list_free(&s->wl);
+	evtree_free(&s->tree);
 	free(s->node);
 	free(s->proc_root);
 	free(s);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evtree.h"
 #include "podmeta.h"
 #include "proccache.h"
 #include "timefmt.h"
@@ -187,14 +188,15 @@ const char *tetra_hook_name(enum probe_hook h)
 	return names[h];
 }
 
-struct json_object *tetra_string(const char *s, size_t len)
+/* s[0..len) made valid UTF-8 (each bad byte becomes U+FFFD): a fresh
+ * string in *out, or NULL when s already is. */
+static char *valid_utf8(const char *s, size_t len, size_t *outlen)
 {
 	struct sbuf b = { 0 };
-	struct json_object *o;
 	size_t i = 0;
 
 	if (utf8_check(s, len) == len)
-		return json_object_new_string_len(s, (int)len);
+		return NULL;
 	sb_add(&b, "", 0);
 	while (i < len) {
 		size_t ok = utf8_check(s + i, len - i);
@@ -206,8 +208,27 @@ struct json_object *tetra_string(const char *s, size_t len)
 			i++;
 		}
 	}
-	o = json_object_new_string_len(b.s, (int)b.len);
-	free(b.s);
+	*outlen = b.len;
+	return b.s;
+}
+
+void tetra_add_string(evtree *t, int parent, const char *key, const char *s, size_t len)
+{
+	size_t n;
+	char *fixed = valid_utf8(s, len, &n);
+
+	evtree_string(t, parent, key, fixed ? fixed : s, fixed ? n : len);
+	free(fixed);
+}
+
+struct json_object *tetra_string(const char *s, size_t len)
+{
+	size_t n;
+	char *fixed = valid_utf8(s, len, &n);
+	struct json_object *o = json_object_new_string_len(fixed ? fixed : s,
+							   (int)(fixed ? n : len));
+
+	free(fixed);
 	return o;
 }
 
@@ -237,72 +258,128 @@ char *tetra_path_from_components(const char *buf, size_t len)
 	return b.s;
 }
 
-static void add_str(struct json_object *o, const char *key, const char *s)
+static void add_str(evtree *t, int o, const char *key, const char *s)
 {
 	if (s && *s)
-		json_object_object_add(o, key, tetra_string(s, strlen(s)));
+		tetra_add_string(t, o, key, s, strlen(s));
 }
 
-static void add_time(struct json_object *o, const char *key, int64_t ns)
+static void add_time(evtree *t, int o, const char *key, int64_t ns)
 {
 	char buf[TIMEFMT_MAX];
+	size_t n = timefmt_format(ns, buf, sizeof(buf));
 
-	timefmt_format(ns, buf, sizeof(buf));
-	json_object_object_add(o, key, json_object_new_string(buf));
+	evtree_string(t, o, key, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
-static struct json_object *pod_json(const struct pod_info *pod, const char *container_id)
+static void add_pod(evtree *t, int parent, const struct pod_info *pod, const char *container_id)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *c = json_object_new_object();
+	int o = evtree_object(t, parent, "pod");
+	int c;
 
-	add_str(o, "namespace", pod->namespace);
-	add_str(o, "name", pod->name);
-	add_str(c, "id", container_id);
-	add_str(c, "name", pod->container_name);
-	json_object_object_add(o, "container", c);
-	return o;
+	add_str(t, o, "namespace", pod->namespace);
+	add_str(t, o, "name", pod->name);
+	c = evtree_object(t, o, "container");
+	add_str(t, c, "id", container_id);
+	add_str(t, c, "name", pod->container_name);
 }
 
-struct json_object *tetra_process(const struct proc *p, uint32_t tid,
-				  const struct pod_info *pod, int64_t mono_to_real_ns)
+void tetra_add_process(evtree *t, int parent, const char *key, const struct proc *p,
+		       uint32_t tid, const struct pod_info *pod, int64_t mono_to_real_ns)
 {
-	struct json_object *o = json_object_new_object();
+	int o = evtree_object(t, parent, key);
 	char flags[160];
 
-	add_str(o, "exec_id", p->exec_id);
-	json_object_object_add(o, "pid", json_object_new_int64(p->pid));
-	json_object_object_add(o, "uid", json_object_new_int64(p->uid));
-	add_str(o, "cwd", p->cwd);
-	add_str(o, "binary", p->binary);
-	add_str(o, "arguments", p->arguments);
+	if (!p)
+		return;
+	add_str(t, o, "exec_id", p->exec_id);
+	evtree_int(t, o, "pid", p->pid);
+	evtree_int(t, o, "uid", p->uid);
+	add_str(t, o, "cwd", p->cwd);
+	add_str(t, o, "binary", p->binary);
+	add_str(t, o, "arguments", p->arguments);
 	proc_flags_string(p->flags, flags, sizeof(flags));
-	add_str(o, "flags", flags);
+	add_str(t, o, "flags", flags);
 	if (p->ktime)
-		add_time(o, "start_time", (int64_t)p->ktime + mono_to_real_ns);
-	json_object_object_add(o, "auid", json_object_new_int64(p->auid));
+		add_time(t, o, "start_time", (int64_t)p->ktime + mono_to_real_ns);
+	evtree_int(t, o, "auid", p->auid);
 	if (pod && p->container_id)
-		json_object_object_add(o, "pod", pod_json(pod, p->container_id));
+		add_pod(t, o, pod, p->container_id);
 	if (p->container_id) {
 		const char *bare = podmeta_bare_id(p->container_id);
 		char docker[32];
 
 		/* Tetragon's "docker" is the id cut to 31 characters. */
 		snprintf(docker, sizeof(docker), "%s", bare);
-		add_str(o, "docker", docker);
+		add_str(t, o, "docker", docker);
 	}
-	add_str(o, "parent_exec_id", p->parent ? p->parent->exec_id : p->parent_exec_id);
-	json_object_object_add(o, "tid", json_object_new_int64(tid ? tid : p->pid));
+	add_str(t, o, "parent_exec_id", p->parent ? p->parent->exec_id : p->parent_exec_id);
+	evtree_int(t, o, "tid", tid ? tid : p->pid);
+}
+
+struct json_object *tetra_process(const struct proc *p, uint32_t tid,
+				  const struct pod_info *pod, int64_t mono_to_real_ns)
+{
+	evtree *t = evtree_new();
+	struct json_object *o;
+
+	tetra_add_process(t, EVTREE_ROOT, "process", p, tid, pod, mono_to_real_ns);
+	o = evtree_json(t, evtree_node_at(t, EVTREE_ROOT)->first);
+	evtree_free(&t);
 	return o;
 }
 
-struct json_object *tetra_event(const char *kind, struct json_object *body,
-				const char *node, int64_t time_ns)
+int tetra_event_begin(evtree *t, const char *kind)
 {
-	struct json_object *root = json_object_new_object();
+	evtree_clear(t);
+	return evtree_object(t, EVTREE_ROOT, kind);
+}
 
-	json_object_object_add(root, kind, body);
-	add_str(root, "node_name", node);
-	add_time(root, "time", time_ns);
-	return root;
+void tetra_event_end(evtree *t, const char *node, int64_t time_ns)
+{
+	add_str(t, EVTREE_ROOT, "node_name", node);
+	add_time(t, EVTREE_ROOT, "time", time_ns);
+}
+
+void tetra_add_file_access(evtree *t, int body, const char *function, const char *path,
+			   uint32_t mode, uint32_t mask)
+{
+	int args, file;
+	char perm[11];
+
+	evtree_string(t, body, "function_name", function, strlen(function));
+	args = evtree_array(t, body, "args");
+	file = evtree_object(t, evtree_object(t, args, NULL), "file_arg");
+	tetra_add_string(t, file, "path", path, strlen(path));
+	if (mode) {
+		tetra_permission(mode, perm);
+		evtree_string(t, file, "permission", perm, strlen(perm));
+	}
+	evtree_int(t, evtree_object(t, args, NULL), "int_arg", mask);
+	evtree_string(t, body, "action", "KPROBE_ACTION_POST", 18);
+}
+
+static void add_lit(evtree *t, int o, const char *key, const char *s)
+{
+	evtree_string(t, o, key, s, strlen(s));
+}
+
+void tetra_add_connect(evtree *t, int body, const struct tetra_sock *sk)
+{
+	int args, sock;
+
+	add_lit(t, body, "function_name", "tcp_connect");
+	args = evtree_array(t, body, "args");
+	sock = evtree_object(t, evtree_object(t, args, NULL), "sock_arg");
+	add_lit(t, sock, "family", sk->family);
+	add_lit(t, sock, "type", "SOCK_STREAM");
+	add_lit(t, sock, "protocol", "IPPROTO_TCP");
+	add_lit(t, sock, "saddr", sk->saddr);
+	add_lit(t, sock, "daddr", sk->daddr);
+	if (sk->sport)
+		evtree_int(t, sock, "sport", sk->sport);
+	if (sk->dport)
+		evtree_int(t, sock, "dport", sk->dport);
+	add_lit(t, sock, "state", "TCP_SYN_SENT");
+	add_lit(t, body, "action", "KPROBE_ACTION_POST");
 }

@@ -20,6 +20,7 @@
 #include "probe.h"
 
 struct json_object;
+struct evtree;
 struct proc;
 struct pod_info;
 
@@ -43,20 +44,42 @@ void tetra_permission(uint32_t mode, char out[11]);
  * on x86_64, "__arm64_sys_openat" on arm64). */
 const char *tetra_hook_name(enum probe_hook h);
 
-/* A JSON string holding s[0..len) made valid UTF-8. */
+/* A string member (key NULL: an array element) holding s[0..len) made
+ * valid UTF-8; the same as a JSON string. */
+void tetra_add_string(struct evtree *t, int parent, const char *key, const char *s,
+		      size_t len);
 struct json_object *tetra_string(const char *s, size_t len);
 
 /* Joins path components given leaf first ("passwd\0etc\0") into "/etc/passwd".
  * Returns a malloc'd string. */
 char *tetra_path_from_components(const char *buf, size_t len);
 
-/* The `process` object of an image; tid 0 means the image's pid.  pod may
- * be NULL.  mono_to_real_ns converts ktime into wall-clock nanoseconds. */
+/* The `process` object of an image as member `key` of parent; tid 0
+ * means the image's pid.  p NULL gives an empty object; pod may be NULL.
+ * mono_to_real_ns converts ktime into wall-clock nanoseconds.  The same as
+ * a json-c document: tetra_process. */
+void tetra_add_process(struct evtree *t, int parent, const char *key, const struct proc *p,
+		       uint32_t tid, const struct pod_info *pod, int64_t mono_to_real_ns);
 struct json_object *tetra_process(const struct proc *p, uint32_t tid,
 				  const struct pod_info *pod, int64_t mono_to_real_ns);
 
-/* {"<kind>": body, "node_name": node, "time": RFC 3339}: takes body. */
-struct json_object *tetra_event(const char *kind, struct json_object *body,
-				const char *node, int64_t time_ns);
+/* An event is {"<kind>": body, "node_name": node, "time": RFC 3339}:
+ * _begin clears the tree and returns the body to fill, _end adds the
+ * rest. */
+int tetra_event_begin(struct evtree *t, const char *kind);
+void tetra_event_end(struct evtree *t, const char *node, int64_t time_ns);
+
+/* A file access (process_kprobe body): function_name, args[0].file_arg
+ * {path, permission when mode is known}, args[1].int_arg = mask, action. */
+void tetra_add_file_access(struct evtree *t, int body, const char *function,
+			   const char *path, uint32_t mode, uint32_t mask);
+
+/* A TCP connect (process_kprobe body, "tcp_connect"): args[0].sock_arg. */
+struct tetra_sock {
+	const char *family;        /* "AF_INET", "AF_INET6" */
+	char saddr[46], daddr[46]; /* INET6_ADDRSTRLEN */
+	unsigned sport, dport;     /* 0: left out */
+};
+void tetra_add_connect(struct evtree *t, int body, const struct tetra_sock *sk);
 
 #endif

@@ -28,8 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../fuzz/jsondiff.h"
 #include "bpf_source.h"
 #include "event.h"
+#include "evtree.h"
 #include "fields.h"
 #include "flatten.h"
 #include "loop.h"
@@ -72,6 +74,64 @@ static void collect(void *ctx, struct json_object *root, const char *origin)
 	c->ev[c->n++] = root;
 }
 
+/* Every flattened path of o, arrays with and without their indices. */
+static void intern_paths(field_table *ft, struct json_object *o, char *p, size_t len)
+{
+	if (len)
+		field_table_intern(ft, p, len);
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			int n = snprintf(p + len, 512 - len, "%s%s", len ? "_" : "", k);
+			if (n > 0 && len + (size_t)n < 512)
+				intern_paths(ft, v, p, len + (size_t)n);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			int n = snprintf(p + len, 512 - len, "_%zu", i);
+			if (n > 0 && len + (size_t)n < 512)
+				intern_paths(ft, json_object_array_get_idx(o, i), p, len + (size_t)n);
+			intern_paths(ft, json_object_array_get_idx(o, i), p, len);
+		}
+	}
+}
+
+/* Events compared so far, by kind: exec, exit, file access, connect. */
+static unsigned compared[4];
+
+/* Every field of the event, flattened from the probe's tree directly and
+ * from its JSON document, is the same. */
+static void tree_same_as_json(const evtree *t, struct json_object *root)
+{
+	field_table *ft = field_table_new();
+	char path[512];
+	struct jsondiff d;
+	struct json_object *k;
+
+	intern_paths(ft, root, path, 0);
+	jsondiff_init(&d, ft);
+	flattener_fill_tree(d.scan, t, d.a);
+	ck_assert_int_eq(flattener_fill(d.jsonc, json_object_get(root), d.b), FLATTEN_OK);
+	ck_assert_msg(jsondiff_same_meta(&d) && jsondiff_same_slots(&d), "%s: %s",
+		      json_object_to_json_string(root), d.why);
+	ck_assert_uint_gt(d.a->nvalues, 0);
+	if (json_object_object_get_ex(root, "process_exec", NULL))
+		compared[0]++;
+	else if (json_object_object_get_ex(root, "process_exit", NULL))
+		compared[1]++;
+	else if (json_object_object_get_ex(root, "process_kprobe", &k))
+		compared[strstr(json_object_to_json_string(k), "sock_arg") ? 3 : 2]++;
+	jsondiff_fini(&d);
+	field_table_free(&ft);
+}
+
+static void collect_tree(void *ctx, const evtree *t, const char *origin)
+{
+	struct json_object *root = evtree_json(t, EVTREE_ROOT);
+
+	tree_same_as_json(t, root);
+	collect(ctx, root, origin);
+}
+
 static void collector_clear(struct collector *c)
 {
 	for (size_t i = 0; i < c->n; i++)
@@ -102,7 +162,7 @@ static bpf_source *load(const char *const *watch, size_t nwatch, bool connect, u
 		.proc_root = "/proc", .cgroup_root = "/sys/fs/cgroup",
 		.pods_root = "/var/log/pods", .node_name = "probe-test-node", .avoid = avoid,
 	};
-	struct source_sink sink = { .object = collect, .ctx = col };
+	struct source_sink sink = { .tree = collect_tree, .ctx = col };
 
 	return bpf_source_new(F.l, &cfg, &sink, err, errlen);
 }
@@ -766,6 +826,40 @@ START_TEST(connect_is_reported)
 }
 END_TEST
 
+/* Exec, file access, connect and exit events: the rule engine's fields
+ * come from the probe's record without JSON, and are the fields its JSON
+ * document gives (compared in collect_tree for every event of every test). */
+START_TEST(every_kind_flattens_without_json_as_with)
+{
+	const char *argv[] = { "/usr/bin/cat", "/etc/passwd", NULL };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	need_probes();
+	memset(compared, 0, sizeof(compared));
+	pid = run(NULL, argv);
+	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/passwd", .mask = 4, .fn = open_fn("sys_openat") });
+	await(&(struct want){ .kind = "process_exit", .pid = pid });
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		_exit(connect(fd, (struct sockaddr *)&a, sizeof(a)) ? 1 : 0);
+	}
+	ck_assert_int_eq(reap(pid), 0);
+	close(lfd);
+	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .fn = "tcp_connect" });
+	for (int k = 0; k < 4; k++)
+		ck_assert_msg(compared[k] > 0, "no event of kind %d compared", k);
+}
+END_TEST
+
 /* ---- fallbacks and refusals --------------------------------------------- */
 
 /* Without tp_btf, exec and fork fall back to the classic and raw
@@ -918,6 +1012,7 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, killed_process_exit_names_the_signal);
 	tcase_add_test(tc, exec_event_matches_the_seed_rule);
 	tcase_add_test(tc, connect_is_reported);
+	tcase_add_test(tc, every_kind_flattens_without_json_as_with);
 	tcase_add_test(tc, exec_tracepoint_fallback);
 	tcase_add_test(tc, refused_hooks_step_down);
 	tcase_add_test(tc, perf_buffer_fallback);

@@ -3,6 +3,8 @@
  * `process` object. */
 #include <check.h>
 #include <json-c/json.h>
+
+#include "evtree.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,13 +240,50 @@ END_TEST
 
 START_TEST(event_wraps_kind_node_and_time)
 {
-	struct json_object *e = tetra_event("process_exit", json_object_new_object(),
-					    "node-1", 1652273685616000000LL);
+	evtree *t = evtree_new();
+	struct json_object *e;
 
+	tetra_event_begin(t, "process_kprobe");  /* cleared by the next one */
+	tetra_event_begin(t, "process_exit");
+	tetra_event_end(t, "node-1", 1652273685616000000LL);
+	e = evtree_json(t, EVTREE_ROOT);
 	ck_assert_str_eq(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN),
 			 "{\"process_exit\":{},\"node_name\":\"node-1\","
 			 "\"time\":\"2022-05-11T12:54:45.616Z\"}");
 	json_object_put(e);
+	evtree_free(&t);
+}
+END_TEST
+
+START_TEST(file_access_and_connect_bodies)
+{
+	evtree *t = evtree_new();
+	struct tetra_sock sk = { .family = "AF_INET", .saddr = "10.0.0.1",
+				 .daddr = "10.0.0.2", .dport = 443 };
+	struct json_object *e;
+	int body = tetra_event_begin(t, "process_kprobe");
+
+	tetra_add_file_access(t, body, "security_file_permission", "/etc/pa\xffwd",
+			      0100644, 4);
+	e = evtree_json(t, EVTREE_ROOT);
+	ck_assert_str_eq(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+			 "{\"process_kprobe\":{\"function_name\":\"security_file_permission\","
+			 "\"args\":[{\"file_arg\":{\"path\":\"/etc/pa\xef\xbf\xbdwd\","
+			 "\"permission\":\"-rw-r--r--\"}},{\"int_arg\":4}],"
+			 "\"action\":\"KPROBE_ACTION_POST\"}}");
+	json_object_put(e);
+	body = tetra_event_begin(t, "process_kprobe");
+	tetra_add_connect(t, body, &sk);
+	e = evtree_json(t, EVTREE_ROOT);
+	ck_assert_str_eq(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN),
+			 "{\"process_kprobe\":{\"function_name\":\"tcp_connect\",\"args\":"
+			 "[{\"sock_arg\":{\"family\":\"AF_INET\",\"type\":\"SOCK_STREAM\","
+			 "\"protocol\":\"IPPROTO_TCP\",\"saddr\":\"10.0.0.1\",\"daddr\":"
+			 "\"10.0.0.2\",\"dport\":443,\"state\":\"TCP_SYN_SENT\"}}],"
+			 "\"action\":\"KPROBE_ACTION_POST\"}}");
+	json_object_put(e);
+	evtree_free(&t);
 }
 END_TEST
 
@@ -258,6 +297,7 @@ Suite *tetra_suite(void)
 	tcase_add_test(tc, arguments_are_joined_as_tetragon_does);
 	tcase_add_test(tc, argv_block_skips_argv0);
 	tcase_add_test(tc, signal_names);
+	tcase_add_test(tc, file_access_and_connect_bodies);
 	tcase_add_test(tc, permissions_read_like_ls);
 	tcase_add_test(tc, paths_come_leaf_first);
 	tcase_add_test(tc, function_names);
