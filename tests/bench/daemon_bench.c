@@ -13,8 +13,17 @@
  *    the webhook request naming that process arriving at the receiver.
  * 4. With the kernel probes and the 100-rule set: opens of a watched file at
  *    rising rates (2 s per step); the highest rate at which the ring buffer
- *    lost nothing (bpfalert_events_lost_total) and every event was counted. */
+ *    lost nothing (bpfalert_events_lost_total) and every event was counted.
+ * 5. Steady rate: EVENTS appended at 10,000 lines/s (100 lines every 10 ms)
+ *    with the 100-rule set; the daemon's CPU over that time (every thread,
+ *    from /proc/PID/task/STAR/schedstat) as a share of one core.
+ *
+ *   daemon_bench BPFALERT RULES100 EVENTS [PHASES]
+ * PHASES is a comma-separated subset of lat,tp,probe,rate (default all;
+ * probe only as root). */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -277,6 +286,31 @@ static double cpu_seconds(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU time of every thread of pid, in seconds (nanosecond counters). */
+static double cpu_ns_seconds(pid_t pid)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	double total = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char f[512];
+		snprintf(f, sizeof(f), "%s/%s/schedstat", path, e->d_name);
+		FILE *fp = fopen(f, "r");
+		unsigned long long ns = 0;
+		if (fp && fscanf(fp, "%llu", &ns) == 1)
+			total += (double)ns / 1e9;
+		if (fp)
+			fclose(fp);
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
 static double events_seen(int mport)
 {
 	char cmd[256];
@@ -331,6 +365,69 @@ static void throughput(const char *bin, const char *rules100, const char *events
 	printf("follow throughput, 100 rules: %.0f events in %.2f s = %.0f events/s; daemon CPU %.2f s "
 	       "= %.0f%% of a core per 10,000 events/s\n",
 	       seen, wall, seen / wall, cpu, 100.0 * cpu / seen * 10000.0);
+}
+
+/* Appends the events at `rate` lines a second, 10 ms at a time, and
+ * reports the daemon's CPU over that time as a share of one core. */
+static void steady(const char *bin, const char *rules100, const char *events, double rate)
+{
+	int mport;
+	close(listen_any(&mport));
+	char conf[512], log[512];
+	snprintf(log, sizeof(log), "%s/steady.log", dir);
+	snprintf(conf, sizeof(conf), "%s/steady.conf", dir);
+	FILE *f = fopen(conf, "w");
+	fprintf(f, "state_dir = \"%s/state5\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
+		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
+		   "targets: { t: { type = \"file\"; path = \"%s/steady.alerts\"; }; };\n", dir, mport, log, dir);
+	fclose(f);
+	chmod(conf, 0600);
+	close(open(log, O_CREAT | O_WRONLY, 0600));
+	pid_t pid = start_daemon(bin, conf, rules100);
+	FILE *in = fopen(events, "r");
+	int out = open(log, O_WRONLY | O_APPEND);
+	char *line = NULL, *batch = NULL;
+	size_t cap = 0, blen = 0, bcap = 0;
+	ssize_t len;
+	double total = 0, per_slice = rate / 100;
+	double cpu0 = cpu_ns_seconds(pid);
+	int64_t t0 = now_ns(), slice = 0;
+	bool more = true;
+	while (more) {
+		blen = 0;
+		for (double k = 0; k < per_slice; k++) {
+			if ((len = getline(&line, &cap, in)) <= 0) {
+				more = false;
+				break;
+			}
+			if (blen + (size_t)len > bcap)
+				batch = realloc(batch, bcap = 2 * (blen + (size_t)len));
+			memcpy(batch + blen, line, (size_t)len);
+			blen += (size_t)len;
+			total++;
+		}
+		if (blen && write(out, batch, blen) != (ssize_t)blen)
+			break;
+		int64_t due = t0 + ++slice * 10000000LL, now = now_ns();
+		if (due > now) {
+			struct timespec ts = { 0, (long)(due - now) };
+			nanosleep(&ts, NULL);
+		}
+	}
+	double fed = (double)(now_ns() - t0) / 1e9;
+	close(out);
+	fclose(in);
+	free(line);
+	free(batch);
+	double seen;
+	while ((seen = events_seen(mport)) < total && now_ns() - t0 < 300000000000LL)
+		usleep(20000);
+	double wall = (double)(now_ns() - t0) / 1e9;
+	double cpu = cpu_ns_seconds(pid) - cpu0;
+	stop_daemon(pid);
+	printf("daemon following a file at %.0f events/s for %.1f s, 100 rules: %.0f events; CPU %.3f s "
+	       "= %.1f%% of a core (goal <= 8%% per 10,000 events/s)\n",
+	       rate, fed, seen, cpu, 100.0 * cpu / wall * 10000.0 / rate);
 }
 
 static double metric(int mport, const char *prefix)
@@ -402,10 +499,11 @@ static void probe_rate(const char *bin, const char *rules100)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fputs("usage: daemon_bench BPFALERT RULES100 EVENTS\n", stderr);
+	if (argc != 4 && argc != 5) {
+		fputs("usage: daemon_bench BPFALERT RULES100 EVENTS [lat,tp,probe,rate]\n", stderr);
 		return 2;
 	}
+	const char *phases = argc == 5 ? argv[4] : "lat,tp,probe,rate";
 	if (!mkdtemp(dir))
 		return 1;
 	arrived_ns = calloc(MAX_KEY, sizeof(int64_t));
@@ -413,12 +511,16 @@ int main(int argc, char **argv)
 	int lfd = listen_any(&port);
 	pthread_t th;
 	pthread_create(&th, NULL, receiver, &lfd);
-	latency(argv[1], port);
-	throughput(argv[1], argv[2], argv[3]);
-	if (geteuid() == 0) {
+	if (strstr(phases, "lat"))
+		latency(argv[1], port);
+	if (strstr(phases, "tp"))
+		throughput(argv[1], argv[2], argv[3]);
+	if (geteuid() == 0 && strstr(phases, "probe")) {
 		probe_latency(argv[1], port);
 		probe_rate(argv[1], argv[2]);
 	}
+	if (strstr(phases, "rate"))
+		steady(argv[1], argv[2], argv[3], 10000);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
