@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon_stats.h"
 #include "dispatch.h"
+#include "evdoc.h"
 #include "export.h"
 #include "flatten.h"
 #include "generation.h"
@@ -152,7 +153,15 @@ static void sink_tree(void *ctx, const struct evtree *t, const char *origin)
 {
 	struct daemon *dm = ctx;
 	flattener_fill_tree(dm->fl, t, dm->ev);
-	evaluate(dm, origin);
+	/* JSON is written only when an export wants the event. */
+	size_t len = 0;
+	struct json_object *root = exports_count(dm->exports)
+		? evdoc_json(event_doc(dm->ev)) : NULL;
+	const char *text = root
+		? json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+		: NULL;
+	evaluate(dm, origin, text, len);
 }
 
 static void sink_bad(void *ctx, int kind, const char *origin)
