@@ -5,6 +5,8 @@
 #   make test-sanitize   the same tests under AddressSanitizer + UBSan
 #   make fuzz            libFuzzer harnesses, FUZZ_TIME seconds each
 #   make bench           benchmarks; print figures, assert none
+#   make test-kernels    the probe suites on Debian's 6.1 and 6.12 kernels, every
+#                        hook path, under qemu (KERNEL_JOBS guests at once)
 #   make test-all        deps + test + test-sanitize + fuzz + package tests (what CI runs)
 #   make install         honours DESTDIR, PREFIX, SYSCONFDIR
 #   make deps            install missing Debian build/test packages (as root)
@@ -67,7 +69,7 @@ BIN := $(BUILD)/bpfalert
 # `make V=1` shows the commands.
 Q := $(if $(V),,@)
 
-.PHONY: all test test-sanitize test-all fuzz bench install clean deps run demo
+.PHONY: all test test-sanitize test-all test-kernels fuzz bench install clean deps run demo
 all: $(BIN) bpfalert
 
 bpfalert: $(BIN)
@@ -110,6 +112,10 @@ test: $(BIN) $(BUILD)/run-tests
 
 test-sanitize:
 	$(MAKE) BUILD=build-san SANITIZE=1 OPT='-O1 -g' test
+
+# Boots each kernel once per hook path; see scripts/test-kernels.
+test-kernels: $(BIN) $(BUILD)/run-tests
+	BUILD=$(BUILD) bash scripts/test-kernels
 
 # libFuzzer needs clang.
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BUILD)/probes \
@@ -168,6 +174,7 @@ test-all: deps
 	$(MAKE) test-sanitize
 	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TIME)
 	bash scripts/package-tests
+	$(MAKE) test-kernels
 
 install: $(BIN) $(if $(wildcard packaging.mk),install-extra)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bpfalert

@@ -57,6 +57,9 @@ static struct json_object *default_targets(void)
 	return t;
 }
 
+/* probes.hooks: every hook path the file probe has, best first. */
+static const char *const hook_paths[] = { "lsm", "fentry", "kprobe", "tracepoint", NULL };
+
 struct config *config_default(void)
 {
 	static const char *const dirs[] = { BPFALERT_SYSCONFDIR "/bpfalert/rules.d", NULL };
@@ -71,6 +74,7 @@ struct config *config_default(void)
 	c->tetragon.follow = true;
 	c->probes.exec = c->probes.exit = c->probes.fork = true;
 	c->probes.watch = strv_dup(default_watch, &c->probes.nwatch);
+	c->probes.hooks = strv_dup(hook_paths, &c->probes.nhooks);
 	c->probes.proc_root = xstrdup("/proc");
 	c->probes.cgroup_root = xstrdup("/sys/fs/cgroup");
 	c->probes.pods_root = xstrdup("/var/log/pods");
@@ -92,6 +96,7 @@ void config_free(struct config **pc)
 	free(c->log_level);
 	free(c->tetragon.path);
 	strv_free(c->probes.watch, c->probes.nwatch);
+	strv_free(c->probes.hooks, c->probes.nhooks);
 	free(c->probes.proc_root);
 	free(c->probes.cgroup_root);
 	free(c->probes.pods_root);
@@ -248,10 +253,37 @@ static void check_sources(struct check *k, struct json_object *o,
 		check_tetragon(k, v, &p);
 }
 
+/* probes.hooks: known names, each once, at least one. */
+static void take_hooks(struct check *k, struct json_object *o, const jsonpos_path *at)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, "hooks", &v))
+		return;
+	take_paths(k, o, at, "hooks", false, &k->c->probes.hooks, &k->c->probes.nhooks);
+	jsonpos_path p = jsonpos_key(at, "hooks");
+	if (json_object_is_type(v, json_type_array) && !json_object_array_length(v))
+		docsrc_report(k->src, DIAG_ERROR, &p, false,
+			      "'hooks' needs at least one of \"lsm\", \"fentry\", \"kprobe\", \"tracepoint\"");
+	for (size_t i = 0; i < k->c->probes.nhooks; i++) {
+		const char *h = k->c->probes.hooks[i];
+		bool known = false, again = false;
+		for (size_t j = 0; hook_paths[j]; j++)
+			known |= !strcmp(h, hook_paths[j]);
+		for (size_t j = 0; j < i; j++)
+			again |= !strcmp(h, k->c->probes.hooks[j]);
+		jsonpos_path pe = jsonpos_index(&p, i);
+		if (!known)
+			docsrc_report(k->src, DIAG_ERROR, &pe, false,
+				      "unknown hook path '%s' (lsm, fentry, kprobe or tracepoint)", h);
+		else if (again)
+			docsrc_report(k->src, DIAG_ERROR, &pe, false, "hook path '%s' listed twice", h);
+	}
+}
+
 static void check_probes(struct check *k, struct json_object *o,
 			 const jsonpos_path *at)
 {
-	static const char *const keys[] = { "exec", "exit", "fork", "connect", "files",
+	static const char *const keys[] = { "exec", "exit", "fork", "connect", "files", "hooks",
 					    "proc_root", "cgroup_root", "pods_root", NULL };
 	static const char *const file_keys[] = { "watch", NULL };
 	unknown_keys(k, o, at, keys);
@@ -262,6 +294,7 @@ static void check_probes(struct check *k, struct json_object *o,
 	take_string(k, o, at, "proc_root", &k->c->probes.proc_root);
 	take_string(k, o, at, "cgroup_root", &k->c->probes.cgroup_root);
 	take_string(k, o, at, "pods_root", &k->c->probes.pods_root);
+	take_hooks(k, o, at);
 	jsonpos_path p = jsonpos_key(at, "files");
 	struct json_object *f = member(k, o, at, "files", json_type_object, "a group: { watch = [ ... ]; }");
 	if (!f)

@@ -43,6 +43,8 @@ struct config {
 		bool exec, exit, fork, connect;
 		char **watch;
 		size_t nwatch;
+		char **hooks;          /* hook paths, in order of preference */
+		size_t nhooks;
 		char *proc_root;       /* "/proc" */
 		char *cgroup_root;     /* "/sys/fs/cgroup" */
 		char *pods_root;       /* "/var/log/pods" */

@@ -257,6 +257,7 @@ static int start_bpf(struct daemon *dm)
 		.ring_buffer_mb = c->bpf.ring_buffer_mb, .proc_root = c->probes.proc_root,
 		.cgroup_root = c->probes.cgroup_root, .pods_root = c->probes.pods_root,
 		.node_name = c->node_name,
+		.hooks = (const char *const *)c->probes.hooks, .nhooks = c->probes.nhooks,
 	};
 	dm->bpf = bpf_source_new(dm->loop, &bc, daemon_sink(dm), err, sizeof(err));
 	if (!dm->bpf) {

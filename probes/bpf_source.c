@@ -622,6 +622,57 @@ static void note_hooks(bpf_source *s)
 	log_info("probe: events through the %s", loader_ringbuf(s->ld) ? "ring buffer" : "perf buffer");
 }
 
+/* One name of probes.hooks into the loader's list; false if unknown. */
+static bool add_hook(struct loader_options *o, const char *name, size_t len, char *err,
+		     size_t errlen)
+{
+	char buf[32];
+	int k;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) ? len : sizeof(buf) - 1), name);
+	k = loader_hook_kind_parse(buf);
+	if (k < 0) {
+		snprintf(err, errlen, "unknown hook path '%s' (lsm, fentry, kprobe or tracepoint)",
+			 buf);
+		return false;
+	}
+	for (size_t i = 0; i < o->nhooks; i++)
+		if (o->hooks[i] == (enum loader_hook_kind)k)
+			return true;
+	o->hooks[o->nhooks++] = (enum loader_hook_kind)k;
+	return true;
+}
+
+/* The hook paths from the configuration, or from BPFALERT_PROBE_HOOKS. */
+static int hook_order(struct loader_options *o, const struct bpf_source_config *cfg,
+		      char *err, size_t errlen)
+{
+	const char *env = getenv("BPFALERT_PROBE_HOOKS");
+	char line[128] = "";
+
+	o->nhooks = 0;
+	if (env && *env) {
+		for (const char *p = env; *p; p += *p == ',') {
+			size_t n = strcspn(p, ",");
+
+			if (n && !add_hook(o, p, n, err, errlen))
+				return -1;
+			p += n;
+		}
+	} else {
+		for (size_t i = 0; i < cfg->nhooks; i++)
+			if (!add_hook(o, cfg->hooks[i], strlen(cfg->hooks[i]), err, errlen))
+				return -1;
+	}
+	for (size_t i = 0; i < o->nhooks; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i ? ", " : "",
+			 loader_hook_kind_name(o->hooks[i]));
+	if (o->nhooks)
+		log_info("probe: hook paths, in order of preference: %s%s", line,
+			 env && *env ? " (BPFALERT_PROBE_HOOKS)" : "");
+	return 0;
+}
+
 static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, size_t errlen)
 {
 	struct loader_options o = {
@@ -646,7 +697,7 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 		o.flags |= LOADER_NO_PROBING;
 	if (cfg->avoid & BPF_SOURCE_AVOID_RINGBUF)
 		o.flags |= LOADER_AVOID_RINGBUF;
-	if (check_env(err, errlen))
+	if (hook_order(&o, cfg, err, errlen) || check_env(err, errlen))
 		return -1;
 	s->ld = loader_open(&o, err, errlen);
 	if (!s->ld)

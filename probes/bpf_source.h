@@ -16,7 +16,7 @@
  *   the exit code, "signal" the killing signal's name ("SIGKILL").
  * - process_kprobe, files: function_name is the hook that saw the access:
  *   "security_file_permission" (and security_mmap_file,
- *   security_path_truncate, security_file_truncate) where fentry or
+ *   security_path_truncate, security_file_truncate) where BPF LSM programs, fentry or
  *   kprobes are allowed, else the system call as Tetragon names a syscall
  *   hook ("__x64_sys_openat", "__x64_sys_read", "__x64_sys_ftruncate",
  *   "__x64_sys_renameat2"; "__arm64_sys_..." on arm64).  args[0].file_arg
@@ -69,6 +69,13 @@ struct bpf_source_config {
 	const char *pods_root;        /* "/var/log/pods" */
 	const char *node_name;        /* NULL or "": the host name */
 	unsigned avoid;               /* BPF_SOURCE_AVOID_*: hooks not to use */
+	/* probes.hooks: the file and connect probes' hook paths in order of
+	 * preference ("lsm", "fentry", "kprobe", "tracepoint"); none: that
+	 * order.  BPFALERT_PROBE_HOOKS in the environment ("fentry,kprobe")
+	 * overrides it.  Only the listed paths are used: when none loads,
+	 * bpf_source_new fails naming each and why. */
+	const char *const *hooks;
+	size_t nhooks;
 };
 
 /* Hook kinds a caller may rule out (tests exercise the fallbacks with

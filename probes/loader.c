@@ -20,7 +20,7 @@
 #include "tracefs.h"
 #include "xalloc.h"
 
-enum attach_kind { AK_FENTRY, AK_KPROBE, AK_TP_BTF, AK_TP, AK_RAW_TP };
+enum attach_kind { AK_LSM, AK_FENTRY, AK_KPROBE, AK_TP_BTF, AK_TP, AK_RAW_TP };
 
 struct prog_def {
 	const char *name;      /* program in probe.bpf.c */
@@ -31,8 +31,9 @@ struct prog_def {
 
 struct variant_def {
 	const char *hook;      /* reported hook */
+	int kind;              /* enum loader_hook_kind; -1: not an operator's choice */
 	unsigned avoid;        /* LOADER_AVOID_* bit that rules it out */
-	bool lsm;              /* files: security_* hooks */
+	bool lsm;              /* files: the security_* (or LSM) hooks */
 	const struct prog_def *progs;
 	size_t nprogs;
 };
@@ -67,6 +68,20 @@ struct variant_def {
 	X("ptrunc_" SFX, AK, "security_path_truncate", true),                  \
 	X("ftrunc_" SFX, AK, "security_file_truncate", true)
 #define HOOK_DEF(n, k, t, opt) { n, k, t, opt }
+
+#define LSM_PROGS                                                              \
+	P("fp_lsm", AK_LSM, "file_permission"),                                \
+	O("fopen_lsm", AK_LSM, "file_open"),                                   \
+	O("mmap_lsm", AK_LSM, "mmap_file"),                                    \
+	O("ptrunc_lsm", AK_LSM, "path_truncate"),                              \
+	O("ftrunc_lsm", AK_LSM, "file_truncate")
+
+/* BPF LSM programs (lsm.bpf.h) where bpf is an active LSM; the hooks
+ * that older kernels lack are optional. */
+static const struct prog_def files_lsm[] = {
+	LSM_PROGS,
+	NAME_PROGS,
+};
 
 static const struct prog_def files_fentry[] = {
 	SECURITY_HOOKS(HOOK_DEF, "fentry", AK_FENTRY),
@@ -111,7 +126,8 @@ static const struct prog_def conn_fentry[] = { P("connect_fentry", AK_FENTRY, "t
 static const struct prog_def conn_kprobe[] = { P("connect_kprobe", AK_KPROBE, "tcp_connect") };
 static const struct prog_def conn_tp[] = { P("connect_tp", AK_TP, "sock/inet_sock_set_state") };
 
-#define V(hook, avoid, lsm, progs) { hook, avoid, lsm, progs, N(progs) }
+#define V(hook, avoid, lsm, progs) { hook, -1, avoid, lsm, progs, N(progs) }
+#define K(hook, kind, avoid, lsm, progs) { hook, kind, avoid, lsm, progs, N(progs) }
 
 static const struct variant_def exec_variants[] = {
 	V("tp_btf/sched_process_exec", LOADER_AVOID_TP_BTF, false, exec_btf),
@@ -125,14 +141,17 @@ static const struct variant_def fork_variants[] = {
 	V("raw_tp/sched_process_fork", 0, false, fork_raw),
 };
 static const struct variant_def files_variants[] = {
-	V("fentry/security_file_permission", LOADER_AVOID_FENTRY, true, files_fentry),
-	V("kprobe/security_file_permission", LOADER_AVOID_KPROBE, true, files_kprobe),
-	V("tracepoint/syscalls", 0, false, files_tp),
+	K("lsm/file_permission", LOADER_HOOK_LSM, 0, true, files_lsm),
+	K("fentry/security_file_permission", LOADER_HOOK_FENTRY, LOADER_AVOID_FENTRY, true,
+	  files_fentry),
+	K("kprobe/security_file_permission", LOADER_HOOK_KPROBE, LOADER_AVOID_KPROBE, true,
+	  files_kprobe),
+	K("tracepoint/syscalls", LOADER_HOOK_TRACEPOINT, 0, false, files_tp),
 };
 static const struct variant_def connect_variants[] = {
-	V("fentry/tcp_connect", LOADER_AVOID_FENTRY, false, conn_fentry),
-	V("kprobe/tcp_connect", LOADER_AVOID_KPROBE, false, conn_kprobe),
-	V("tracepoint/sock/inet_sock_set_state", 0, false, conn_tp),
+	K("fentry/tcp_connect", LOADER_HOOK_FENTRY, LOADER_AVOID_FENTRY, false, conn_fentry),
+	K("kprobe/tcp_connect", LOADER_HOOK_KPROBE, LOADER_AVOID_KPROBE, false, conn_kprobe),
+	K("tracepoint/sock/inet_sock_set_state", LOADER_HOOK_TRACEPOINT, 0, false, conn_tp),
 };
 
 static const struct {
@@ -148,6 +167,8 @@ static const struct {
 };
 
 #define MAX_DROPPED 32
+#define LOADER_LSM_LIST "/sys/kernel/security/lsm"
+#define MAX_VARIANTS 4
 
 struct loader {
 	struct probe_bpf *skel;
@@ -156,6 +177,10 @@ struct loader {
 	struct bpf_link **links;
 	size_t nlinks, links_cap;
 	int choice[LOADER_NPROBES];     /* variant index; -1: off */
+	/* The variants each probe may use, in order, and where it is. */
+	int seq[LOADER_NPROBES][MAX_VARIANTS];
+	int nseq[LOADER_NPROBES], pos[LOADER_NPROBES];
+	char why[LOADER_NPROBES][512];  /* hooks refused so far, and why */
 	bool ringbuf;
 	size_t perf_pages;
 	struct btf *vmlinux;
@@ -218,39 +243,84 @@ static int btf_id(const loader *l, const char *name, int kind)
 	return btf__find_by_name_kind(l->vmlinux, name, kind);
 }
 
-/* Loads and attaches an empty tracing program: the only sure way to know
- * that fentry (or tp_btf) is allowed, as lockdown or an LSM may refuse it
- * on a kernel that has it. */
-static bool probe_tracing(const loader *l, const char *target, bool fentry)
-{
-	char name[128];
-	int id, fd, link;
+/* Why the last probe of a hook failed, for the log and the error. */
+static char probe_reason[256];
 
-	if (fentry) {
-		id = btf_id(l, target, BTF_KIND_FUNC);
-	} else {
-		snprintf(name, sizeof(name), "btf_trace_%s", target);
-		id = btf_id(l, name, BTF_KIND_TYPEDEF);
-	}
-	if (id <= 0)
+#define REASON(...) snprintf(probe_reason, sizeof(probe_reason), __VA_ARGS__)
+
+/* Loads and attaches an empty program of this type: the only sure way to
+ * know that fentry, tp_btf or an LSM program is allowed, as lockdown or an
+ * LSM may refuse it on a kernel that has it. */
+static bool probe_btf_prog(const loader *l, enum bpf_prog_type type,
+			   enum bpf_attach_type attach, const char *what, const char *fn)
+{
+	int id = btf_id(l, fn, attach == BPF_TRACE_RAW_TP ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC);
+	int fd, link;
+
+	if (id <= 0) {
+		REASON("%s: no %s in the kernel's BTF", what, fn);
 		return false;
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = fentry ? BPF_TRACE_FENTRY : BPF_TRACE_RAW_TP,
-		    .attach_btf_id = id);
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, N(ret0), &opts);
+	}
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach, .attach_btf_id = id);
+	fd = bpf_prog_load(type, NULL, "GPL", ret0, N(ret0), &opts);
 	if (fd < 0) {
-		log_debug("probe: %s %s refused at load: %s", fentry ? "fentry" : "tp_btf",
-			  target, strerror(errno));
+		REASON("%s refused at load: %s", what, strerror(errno));
 		return false;
 	}
 	link = bpf_raw_tracepoint_open(NULL, fd);
 	if (link < 0)
-		log_debug("probe: %s %s refused at attach: %s", fentry ? "fentry" : "tp_btf",
-			  target, strerror(errno));
+		REASON("%s refused at attach: %s", what, strerror(errno));
 	else
 		close(link);
 	close(fd);
 	return link >= 0;
+}
+
+static bool probe_tracing(const loader *l, const char *target, bool fentry)
+{
+	char name[128], what[160];
+
+	snprintf(what, sizeof(what), "%s %s", fentry ? "fentry" : "tp_btf", target);
+	if (fentry)
+		return probe_btf_prog(l, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, what, target);
+	snprintf(name, sizeof(name), "btf_trace_%s", target);
+	return probe_btf_prog(l, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, what, name);
+}
+
+/* True if `name` is in the comma-separated list. */
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/* BPF LSM programs run only where bpf is an active LSM (lsm=...,bpf on
+ * the kernel's command line, or its built-in CONFIG_LSM list). */
+static bool probe_lsm(const loader *l, const char *hook)
+{
+	char list[512] = "", fn[128], what[160];
+	FILE *f = fopen(LOADER_LSM_LIST, "re");
+
+	if (!f) {
+		REASON("cannot read %s: %s", LOADER_LSM_LIST, strerror(errno));
+		return false;
+	}
+	if (!fgets(list, sizeof(list), f))
+		list[0] = 0;
+	fclose(f);
+	list[strcspn(list, "\n")] = 0;
+	if (!in_list(list, "bpf")) {
+		REASON("bpf is not an active LSM (%s: %s); boot with lsm=%s%sbpf", LOADER_LSM_LIST,
+		       list, list, list[0] ? "," : "");
+		return false;
+	}
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", hook);
+	snprintf(what, sizeof(what), "lsm %s", hook);
+	return probe_btf_prog(l, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, what, fn);
 }
 
 /* kprobes need the kprobe PMU (or tracefs' legacy kprobe_events) and a
@@ -262,10 +332,13 @@ static bool probe_kprobe(const char *fn)
 	int type, fd;
 	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "r");
 
-	if (!f)
+	if (!f) {
+		REASON("no kprobe PMU");
 		return tracefs_has("kprobe_events");
+	}
 	if (!fgets(buf, sizeof(buf), f)) {
 		fclose(f);
+		REASON("cannot read the kprobe PMU type");
 		return false;
 	}
 	fclose(f);
@@ -277,7 +350,7 @@ static bool probe_kprobe(const char *fn)
 	attr.config2 = 0;
 	fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
-		log_debug("probe: kprobe %s refused: %s", fn, strerror(errno));
+		REASON("kprobe %s refused: %s", fn, strerror(errno));
 		return false;
 	}
 	close(fd);
@@ -289,23 +362,28 @@ static bool tp_exists(const char *target)
 	char rel[256];
 
 	snprintf(rel, sizeof(rel), "events/%s", target);
-	return tracefs_has(rel);
+	if (tracefs_has(rel))
+		return true;
+	REASON("no tracepoint %s", target);
+	return false;
 }
 
 static bool prog_available(const loader *l, const struct prog_def *d)
 {
+	char name[128];
+
 	switch (d->kind) {
+	case AK_LSM:
+		snprintf(name, sizeof(name), "bpf_lsm_%s", d->target);
+		return btf_id(l, name, BTF_KIND_FUNC) > 0;
 	case AK_FENTRY:
 		return btf_id(l, d->target, BTF_KIND_FUNC) > 0;
 	case AK_KPROBE:
 		return true;        /* attaching tells */
 	case AK_TP_BTF:
-	case AK_RAW_TP: {
-		char name[128];
-
+	case AK_RAW_TP:
 		snprintf(name, sizeof(name), "btf_trace_%s", d->target);
 		return btf_id(l, name, BTF_KIND_TYPEDEF) > 0;
-	}
 	case AK_TP:
 		return tp_exists(d->target);
 	}
@@ -318,6 +396,8 @@ static bool variant_probe(const loader *l, const struct variant_def *v)
 	const struct prog_def *d = &v->progs[0];
 
 	switch (d->kind) {
+	case AK_LSM:
+		return probe_lsm(l, d->target);
 	case AK_FENTRY:
 		return probe_tracing(l, d->target, true);
 	case AK_TP_BTF:
@@ -332,20 +412,60 @@ static bool variant_probe(const loader *l, const struct variant_def *v)
 	return false;
 }
 
-/* The next usable variant of probe p from index `from`, or -1. */
-static int pick_variant(const loader *l, int p, int from, unsigned flags)
+/* Notes that probe p could not use variant v, and why, for the log and
+ * the error should no hook be left. */
+static void refused(loader *l, int p, const struct variant_def *v, const char *why, bool next)
+{
+	size_t n = strlen(l->why[p]);
+
+	log_info("probe: %s: %s not used: %s%s", probes[p].name, v->hook, why,
+		 next ? "; trying the next hook" : "");
+	snprintf(l->why[p] + n, sizeof(l->why[p]) - n, "%s%s: %s", n ? "; " : "", v->hook, why);
+}
+
+/* The variants probe p may use: those of the preferred hook kinds, in
+ * that order, when it has any; else all of them. */
+static void build_seq(loader *l, int p, const struct loader_options *o)
 {
 	int n = (int)probes[p].n;
 
-	for (int i = from; i < n; i++) {
-		const struct variant_def *v = &probes[p].v[i];
+	l->nseq[p] = 0;
+	for (size_t k = 0; k < o->nhooks; k++)
+		for (int i = 0; i < n && l->nseq[p] < MAX_VARIANTS; i++)
+			if (probes[p].v[i].kind == (int)o->hooks[k])
+				l->seq[p][l->nseq[p]++] = i;
+	if (l->nseq[p])
+		return;
+	for (int i = 0; i < n && i < MAX_VARIANTS; i++)
+		l->seq[p][l->nseq[p]++] = i;
+}
 
-		if (v->avoid & flags)
+/* The next usable position in probe p's sequence from `from`, or -1. */
+static int pick_variant(loader *l, int p, int from, unsigned flags)
+{
+	int n = (int)probes[p].n;
+
+	for (int i = from; i < l->nseq[p]; i++) {
+		const struct variant_def *v = &probes[p].v[l->seq[p][i]];
+		bool more = i + 1 < l->nseq[p];
+
+		if (v->avoid & flags) {
+			refused(l, p, v, "ruled out by the caller", more);
 			continue;
-		if (i == n - 1 || (flags & LOADER_NO_PROBING) || variant_probe(l, v))
+		}
+		/* The last resort is tried without probing: its load or
+		 * attach tells. */
+		if (l->seq[p][i] == n - 1 || (flags & LOADER_NO_PROBING) || variant_probe(l, v))
 			return i;
+		refused(l, p, v, probe_reason, more);
 	}
 	return -1;
+}
+
+static void set_choice(loader *l, int p, int pos)
+{
+	l->pos[p] = pos;
+	l->choice[p] = pos < 0 ? -1 : l->seq[p][pos];
 }
 
 /* ---- load and attach ------------------------------------------------ */
@@ -485,13 +605,13 @@ static int attach_all(loader *l)
 /* Steps probe p down to its next hook; false if it has none left. */
 static bool step_down(loader *l, int p, unsigned flags)
 {
-	int next = pick_variant(l, p, l->choice[p] + 1, flags);
+	int next;
 
+	refused(l, p, &probes[p].v[l->choice[p]], last_warning, l->pos[p] + 1 < l->nseq[p]);
+	next = pick_variant(l, p, l->pos[p] + 1, flags);
 	if (next < 0)
 		return false;
-	log_info("probe: %s: %s unavailable (%s), trying %s", probes[p].name,
-		 probes[p].v[l->choice[p]].hook, last_warning, probes[p].v[next].hook);
-	l->choice[p] = next;
+	set_choice(l, p, next);
 	return true;
 }
 
@@ -530,7 +650,7 @@ static int guess_failed_probe(const loader *l)
 	for (size_t i = 0; i < N(order); i++) {
 		int q = order[i];
 
-		if (l->choice[q] >= 0 && (size_t)l->choice[q] + 1 < probes[q].n)
+		if (l->choice[q] >= 0 && l->pos[q] + 1 < l->nseq[q])
 			return q;
 	}
 	return -1;
@@ -561,10 +681,14 @@ static int load_attach(loader *l, const struct loader_options *o, char *err, siz
 		failed = rc ? guess_failed_probe(l) : attach_all(l);
 		if (!rc && failed < 0)
 			return 0;
-		if (failed < 0 || !step_down(l, failed, o->flags)) {
-			snprintf(err, errlen, "cannot %s the %s probe: %s", rc ? "load" : "attach",
-				 failed >= 0 ? probes[failed].name : "BPF",
+		if (failed < 0) {
+			snprintf(err, errlen, "cannot %s the BPF probes: %s", rc ? "load" : "attach",
 				 last_warning[0] ? last_warning : strerror(rc ? -rc : errno));
+			return -1;
+		}
+		if (!step_down(l, failed, o->flags)) {
+			snprintf(err, errlen, "no usable hook for the %s probe: %s",
+				 probes[failed].name, l->why[failed]);
 			return -1;
 		}
 		drop_skel(l);
@@ -590,9 +714,11 @@ loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
 	l->ringbuf = !(o->flags & LOADER_AVOID_RINGBUF) &&
 		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	for (int p = 0; p < LOADER_NPROBES; p++) {
-		l->choice[p] = o->want[p] ? pick_variant(l, p, 0, o->flags) : -1;
+		build_seq(l, p, o);
+		set_choice(l, p, o->want[p] ? pick_variant(l, p, 0, o->flags) : -1);
 		if (o->want[p] && l->choice[p] < 0) {
-			snprintf(err, errlen, "no usable hook for the %s probe", probes[p].name);
+			snprintf(err, errlen, "no usable hook for the %s probe: %s", probes[p].name,
+				 l->why[p]);
 			loader_free(&l);
 			return NULL;
 		}
@@ -615,6 +741,26 @@ void loader_free(loader **pl)
 	btf__free(l->vmlinux);
 	free(l);
 	*pl = NULL;
+}
+
+static const char *const hook_kind_names[LOADER_NHOOKS] = {
+	[LOADER_HOOK_LSM] = "lsm",
+	[LOADER_HOOK_FENTRY] = "fentry",
+	[LOADER_HOOK_KPROBE] = "kprobe",
+	[LOADER_HOOK_TRACEPOINT] = "tracepoint",
+};
+
+int loader_hook_kind_parse(const char *name)
+{
+	for (int k = 0; k < LOADER_NHOOKS; k++)
+		if (!strcmp(name, hook_kind_names[k]))
+			return k;
+	return -1;
+}
+
+const char *loader_hook_kind_name(enum loader_hook_kind k)
+{
+	return (unsigned)k < LOADER_NHOOKS ? hook_kind_names[k] : "?";
 }
 
 const char *loader_probe_name(enum loader_probe p)

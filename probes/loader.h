@@ -44,8 +44,27 @@ enum loader_probe {
  * ring buffer (which run BPF programs with preemption off) make safe. */
 #define LOADER_AVOID_RINGBUF 0x10
 
+/* Hook paths of the file and connect probes, as `probes.hooks` names
+ * them; the exec, exit and fork probes have their own fallbacks. */
+enum loader_hook_kind {
+	LOADER_HOOK_LSM,
+	LOADER_HOOK_FENTRY,
+	LOADER_HOOK_KPROBE,
+	LOADER_HOOK_TRACEPOINT,
+	LOADER_NHOOKS,
+};
+
+/* "lsm", "fentry", "kprobe", "tracepoint"; -1 for any other name. */
+int loader_hook_kind_parse(const char *name);
+const char *loader_hook_kind_name(enum loader_hook_kind k);
+
 struct loader_options {
 	bool want[LOADER_NPROBES];
+	/* Hook paths in order of preference; none: all, in the order above.
+	 * A probe with a variant of one of these uses only those; when none
+	 * of them loads, loader_open fails naming each and why. */
+	enum loader_hook_kind hooks[LOADER_NHOOKS];
+	size_t nhooks;
 	unsigned ring_buffer_mb;    /* 0: 8 */
 	unsigned flags;             /* LOADER_AVOID_*, LOADER_NO_PROBING */
 };

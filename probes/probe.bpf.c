@@ -432,6 +432,8 @@ int BPF_KPROBE(ftrunc_kprobe, struct file *file) { return on_file_truncate(ctx, 
 SEC("kprobe/security_file_open")
 int BPF_KPROBE(fopen_kprobe, struct file *file) { return forget_file(file); }
 
+#include "lsm.bpf.h"
+
 /* Syscall tracepoints.  Opens are reported at exit, from the descriptor
  * the call returned: the match is on the file actually opened. */
 
@@ -661,12 +663,13 @@ static __always_inline int connect_sock(void *ctx, struct sock *sk)
 	__builtin_memset(r->pad, 0, sizeof(r->pad));
 	__builtin_memset(r->saddr, 0, sizeof(r->saddr));
 	__builtin_memset(r->daddr, 0, sizeof(r->daddr));
+	/* Sizes given: BPF_CORE_READ_INTO into an array reads one element. */
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(r->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(r->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(r->daddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(r->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	SUBMIT(ctx, r);
 	return 0;

@@ -46,6 +46,9 @@ START_TEST(defaults_without_a_file)
 	ck_assert(c->tetragon.follow);
 	ck_assert_uint_eq(c->probes.nwatch, 7);
 	ck_assert_str_eq(c->probes.watch[5], "/etc/sudoers.d/");
+	ck_assert_uint_eq(c->probes.nhooks, 4);
+	ck_assert_str_eq(c->probes.hooks[0], "lsm");
+	ck_assert_str_eq(c->probes.hooks[3], "tracepoint");
 	ck_assert_str_eq(c->metrics_listen, "127.0.0.1:9782");
 	struct json_object *t;
 	ck_assert(json_object_object_get_ex(c->targets, "default", &t));
@@ -70,6 +73,7 @@ START_TEST(every_key)
 		"};\n"
 		"probes: { exec = false; exit = false; fork = false; connect = true;\n"
 		"  files: { watch = [ \"/etc/hosts\" ]; };\n"
+		"  hooks = [ \"kprobe\", \"tracepoint\" ];\n"
 		"  proc_root = \"/p\"; cgroup_root = \"/c\"; pods_root = \"/pods\"; };\n"
 		"targets: {\n"
 		"  oncall: { type = \"webhook\"; endpoint = \"https://alerts.example/hook\";\n"
@@ -94,6 +98,9 @@ START_TEST(every_key)
 	ck_assert(!c->probes.exec && !c->probes.exit && c->probes.connect);
 	ck_assert_uint_eq(c->probes.nwatch, 1);
 	ck_assert_str_eq(c->probes.pods_root, "/pods");
+	ck_assert_uint_eq(c->probes.nhooks, 2);
+	ck_assert_str_eq(c->probes.hooks[0], "kprobe");
+	ck_assert_str_eq(c->probes.hooks[1], "tracepoint");
 	struct json_object *t;
 	ck_assert(json_object_object_get_ex(c->targets, "oncall", &t));
 	ck_assert(json_object_object_get_ex(c->targets, "local", &t));
@@ -109,7 +116,8 @@ START_TEST(errors_are_all_reported_at_their_place)
 	char *rep = NULL;
 	struct config *c = load(
 		"sources: { bpf: { ring_buffer_mb = 3; enabeld = true; }; };\n"
-		"probes: { files: { watch = [ \"relative/path\" ]; }; };\n"
+		"probes: { files: { watch = [ \"relative/path\" ]; };\n"
+		"  hooks = [ \"fentry\", \"ebpf\", \"fentry\" ]; };\n"
 		"metrics: { listen = \"nowhere\"; };\n"
 		"log_level = \"loud\";\n"
 		"targets: { t: { type = \"webhok\"; }; };\n", &rep);
@@ -118,14 +126,19 @@ START_TEST(errors_are_all_reported_at_their_place)
 	char *e1 = xasprintf("%s:1:39: warning: unknown key 'enabeld' (did you mean 'enabled'?)", p);
 	char *e2 = xasprintf("%s:1:36: error: 'ring_buffer_mb' must be a power of two", p);
 	char *e3 = xasprintf("%s:2:30: error: 'watch' entries must be absolute paths", p);
-	char *e4 = xasprintf("%s:3:21: error: 'listen' must be HOST:PORT", p);
-	char *e5 = xasprintf("%s:4:13: error: 'log_level' must be one of", p);
+	char *e4 = xasprintf("%s:4:21: error: 'listen' must be HOST:PORT", p);
+	char *e5 = xasprintf("%s:5:13: error: 'log_level' must be one of", p);
 	ck_assert_msg(strstr(rep, e1), "%s", rep);
 	ck_assert_msg(strstr(rep, e2), "%s", rep);
 	ck_assert_msg(strstr(rep, e3), "%s", rep);
 	ck_assert_msg(strstr(rep, e4), "%s", rep);
 	ck_assert_msg(strstr(rep, e5), "%s", rep);
 	ck_assert_msg(strstr(rep, "webhok"), "%s", rep);
+	char *e6 = xasprintf("%s:3:23: error: unknown hook path 'ebpf' (lsm, fentry, kprobe or tracepoint)", p);
+	char *e7 = xasprintf("%s:3:31: error: hook path 'fentry' listed twice", p);
+	ck_assert_msg(strstr(rep, e6), "%s", rep);
+	ck_assert_msg(strstr(rep, e7), "%s", rep);
+	free(e6); free(e7);
 	free(e1); free(e2); free(e3); free(e4); free(e5);
 	free(p);
 	free(rep);

@@ -1,0 +1,53 @@
+/* lsm.bpf.h — the file probe as BPF LSM programs (included by probe.bpf.c
+ * after the bodies of its security_* hooks).
+ *
+ * Where bpf is an active LSM these run at the same points as the
+ * fentry and kprobe programs on security_*, but attached to the LSM hook
+ * itself, which no other module can bypass and no kernel build can
+ * inline away.  Each shares its body with the fentry and kprobe entry
+ * points, so all three paths give the same events.  The programs only
+ * watch: each returns the verdict it was given (`ret`, that of the BPF
+ * LSM programs before it), never refusing anything itself. */
+#ifndef BPFALERT_LSM_BPF_H
+#define BPFALERT_LSM_BPF_H
+
+SEC("lsm/file_permission")
+int BPF_PROG(fp_lsm, struct file *file, int mask, int ret)
+{
+	on_file_permission(ctx, file, mask);
+	return ret;
+}
+
+/* The LSM hook has the caller's and the effective protection; the
+ * effective one is what security_mmap_file hands on. */
+SEC("lsm/mmap_file")
+int BPF_PROG(mmap_lsm, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	on_mmap_file(ctx, file, prot);
+	return ret;
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(ptrunc_lsm, const struct path *path, int ret)
+{
+	on_path_truncate(ctx, path);
+	return ret;
+}
+
+/* Since 6.2. */
+SEC("lsm/file_truncate")
+int BPF_PROG(ftrunc_lsm, struct file *file, int ret)
+{
+	on_file_truncate(ctx, file);
+	return ret;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(fopen_lsm, struct file *file, int ret)
+{
+	forget_file(file);
+	return ret;
+}
+
+#endif
