@@ -344,12 +344,24 @@ static void report_object(void *ctx, enum diag_level level, const jsonpos_path *
 		docsrc_report(c->src, level, at, at_key, "%s", msg);
 }
 
+static void warn_risky_regex(struct actx *c, const jsonpos_path *p)
+{
+	const char *pat = rule_program_risky_regex(c->a->prog);
+	if (pat)
+		docsrc_report(c->src, DIAG_WARNING, p, false,
+			      "regular expression '%s' repeats a group that holds a "
+			      "repetition: on a near miss it can exceed PCRE2's limits, "
+			      "and such a comparison counts as not holding "
+			      "(bpfalert_rule_regex_errors_total)", pat);
+}
+
 /* Parseable's serde object form: {"and": [...]}, {"numeric": {...}}, ... */
 static void compile_composite_object(struct actx *c, struct json_object *v,
 				     const jsonpos_path *p)
 {
 	unsigned before = c->src->errors;
 	c->a->prog = rule_compile_object(v, p, c->ft, report_object, c);
+	warn_risky_regex(c, p);
 	if (c->a->prog)
 		c->a->rule_text = xstrdup(rule_program_text(c->a->prog));
 	else if (c->src->errors == before)
@@ -372,6 +384,7 @@ static void compile_composite(struct actx *c, struct json_object *v,
 	size_t len = (size_t)json_object_get_string_len(v);
 	rule_errors errs = { 0 };
 	c->a->prog = rule_compile(text, len, c->ft, &errs);
+	warn_risky_regex(c, p);
 	c->a->rule_text = xstrndup(text, len);
 	for (size_t i = 0; i < errs.n; i++)
 		docsrc_report_string(c->src, DIAG_ERROR, p, errs.v[i].offset,
@@ -537,6 +550,7 @@ static void compile_column(struct actx *c, struct json_object *cfg,
 	};
 	rule_errors errs = { 0 };
 	a->prog = rule_compile_column(&cr, c->ft, &errs);
+	warn_risky_regex(c, p);
 	a->rule_text = column_text(a);
 	report_column_errors(c, &in, &errs);
 	if (!a->prog && errs.n == 0)

@@ -140,6 +140,14 @@ static void render_rules(const struct daemon_stats *s, metrics_writer *w)
 		metrics_sample(w, "bpfalert_rule_eval_seconds_total", l,
 			       (double)ruleset_stats(s->gen->rules, i)->nanoseconds / 1e9);
 	}
+	metrics_family(w, "bpfalert_rule_regex_errors_total", "counter",
+		       "Evaluations where a regular expression gave up (PCRE2 limits); "
+		       "the comparison counted as not holding.");
+	for (size_t i = 0; i < alerts->n; i++) {
+		const char *l[] = { "alert", alerts->v[i]->name, NULL };
+		metrics_sample(w, "bpfalert_rule_regex_errors_total", l,
+			       (double)ruleset_stats(s->gen->rules, i)->regex_errors);
+	}
 	metrics_family(w, "bpfalert_alert_overflow_total", "counter",
 		       "Matches folded into an alert's overflow instance (max_instances reached).");
 	for (size_t i = 0; i < alerts->n; i++) {

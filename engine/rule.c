@@ -221,6 +221,11 @@ void rule_program_free(rule_program **pp)
 	*pp = NULL;
 }
 
+const char *rule_program_risky_regex(const rule_program *p)
+{
+	return p ? kpool_risky_regex(&p->pool) : NULL;
+}
+
 const char *rule_program_text(const rule_program *p)
 {
 	return p->text;

@@ -83,6 +83,9 @@ bool rule_eval(rule_program *p, const event *ev);
  *  -> (a = "x" and (b = "y" and !(c ~ "z")))
  * A column rule prints as its composite equivalent (`uid > 500`). */
 const char *rule_program_text(const rule_program *p);
+/* The first regex of the rule prone to catastrophic backtracking (nested
+ * unbounded quantifiers), or NULL: `bpfalert check` warns about it. */
+const char *rule_program_risky_regex(const rule_program *p);
 
 /* Soundness anchor for the rule set's prefilter: if the rule can be true
  * only when at least one of the returned fields is present, returns their

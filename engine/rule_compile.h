@@ -29,6 +29,7 @@ struct rule_program {
 	int *fields;
 	size_t nfields;
 	const char *column_wording; /* column rules only */
+	unsigned long long regex_errors; /* regex matches that gave up (KREGEX_ERROR) */
 };
 
 /* Compiles a parsed tree.  `src` is the rule text the tree's offsets refer

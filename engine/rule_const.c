@@ -10,6 +10,7 @@
 
 #include "fields.h"
 #include "rule_lex.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static int add_const(const_pool *p, enum kconst_type type)
@@ -438,13 +439,15 @@ static void kset_free(struct kset *s)
 
 struct kregex {
 	pcre2_code *code;
+	pcre2_code *dfa;       /* the same pattern for pcre2_dfa_match, made on first need */
 	char *pat;
 	size_t len;
 	bool caseless;
 	bool jit;
+	bool no_dfa;           /* the DFA matcher cannot take this pattern */
 };
 
-static bool jit_wanted = true;
+static bool jit_wanted = false;
 
 void rule_const_set_jit(bool enabled)
 {
@@ -499,21 +502,120 @@ int kpool_regex(const_pool *p, const char *pat, size_t len, bool caseless,
 	re->pat[len] = '\0';
 	re->len = len;
 	re->caseless = caseless;
-	/* The JIT may be refused (no executable memory); the interpreter
-	 * then runs the same pattern. */
-	if (jit_wanted && !getenv("BPFALERT_NO_JIT"))
+	/* Off unless asked for (see rule_const.h); it may also be refused
+	 * (no executable memory), and the interpreter then runs the pattern. */
+	if ((jit_wanted || getenv("BPFALERT_JIT")) && !getenv("BPFALERT_NO_JIT"))
 		re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	p->v[k].u.re = re;
 	make_match_objects(p);
 	return k;
 }
 
-bool kregex_match(const const_pool *p, const struct kregex *re,
-		  const char *s, size_t len)
+static bool limit_error(int rc)
+{
+	return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	       rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+	       rc == PCRE2_ERROR_NOMEMORY;
+}
+
+/* The DFA matcher does not backtrack, so it answers exactly where the
+ * backtracking one gave up; it cannot take invalid UTF-8, backreferences
+ * and a few other items, and costs up to length^2 steps, hence the bound. */
+static int dfa_match(struct kregex *re, const const_pool *p, const char *s,
+		     size_t len)
+{
+	if (re->no_dfa || len > RULE_REGEX_DFA_MAX || utf8_check(s, len) != len)
+		return PCRE2_ERROR_MATCHLIMIT;
+	if (!re->dfa) {
+		int ec;
+		PCRE2_SIZE eo;
+		re->dfa = pcre2_compile((PCRE2_SPTR)re->pat, re->len,
+					PCRE2_UTF | (re->caseless ? PCRE2_CASELESS : 0),
+					&ec, &eo, NULL);
+		if (!re->dfa) {
+			re->no_dfa = true;
+			return PCRE2_ERROR_MATCHLIMIT;
+		}
+	}
+	int ws[RULE_REGEX_DFA_WORKSPACE];
+	int rc = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)s, len, 0,
+				 PCRE2_NO_UTF_CHECK | PCRE2_DFA_SHORTEST, p->md,
+				 p->mctx, ws, RULE_REGEX_DFA_WORKSPACE);
+	if (rc == PCRE2_ERROR_DFA_UITEM || rc == PCRE2_ERROR_DFA_UCOND)
+		re->no_dfa = true;
+	return rc == 0 ? 1 : rc;
+}
+
+int kregex_match(const const_pool *p, const struct kregex *re,
+		 const char *s, size_t len)
 {
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, p->md,
 			     p->mctx);
-	return rc >= 0; /* limits and bad input count as not matched */
+	if (limit_error(rc))
+		rc = dfa_match((struct kregex *)re, p, s, len);
+	if (rc >= 0)
+		return KREGEX_MATCH;
+	return rc == PCRE2_ERROR_NOMATCH ? KREGEX_NO_MATCH : KREGEX_ERROR;
+}
+
+/* An unbounded quantifier (+, *, {n,}) at s[i]?  *end: past it. */
+static bool unbounded_at(const char *s, size_t len, size_t i, size_t *end)
+{
+	if (i < len && (s[i] == '+' || s[i] == '*')) {
+		*end = i + 1;
+		return true;
+	}
+	if (i >= len || s[i] != '{')
+		return false;
+	size_t j = i + 1;
+	while (j < len && s[j] >= '0' && s[j] <= '9')
+		j++;
+	if (j == i + 1 || j + 1 >= len || s[j] != ',' || s[j + 1] != '}')
+		return false;
+	*end = j + 2;
+	return true;
+}
+
+/* A group that holds an unbounded quantifier and is itself repeated without
+ * bound, as in (\w+\s?)+ or (a*)*: the shape whose backtracking explodes
+ * on a near miss.  A reading of the pattern's text, not of PCRE2's
+ * compiled form: escapes and character classes are skipped. */
+bool kregex_nested_quantifier(const struct kregex *re)
+{
+	enum { DEPTH = 64 };
+	bool inner[DEPTH] = { false };
+	size_t depth = 0, end;
+	const char *s = re->pat;
+	size_t len = re->len;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[') {
+			for (i += i + 1 < len && s[i + 1] == ']' ? 2 : 1;
+			     i < len && s[i] != ']'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (s[i] == '(' && depth + 1 < DEPTH) {
+			inner[++depth] = false;
+		} else if (s[i] == ')' && depth > 0) {
+			bool held = inner[depth--];
+			if (held && unbounded_at(s, len, i + 1, &end))
+				return true;
+			inner[depth] = inner[depth] || held;
+		} else if (unbounded_at(s, len, i, &end)) {
+			inner[depth] = true;
+			i = end - 1;
+		}
+	}
+	return false;
+}
+
+const char *kpool_risky_regex(const const_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].type == KC_REGEX && kregex_nested_quantifier(p->v[i].u.re))
+			return p->v[i].u.re->pat;
+	return NULL;
 }
 
 bool kregex_is_jit(const struct kregex *re)
@@ -524,6 +626,7 @@ bool kregex_is_jit(const struct kregex *re)
 static void kregex_free(struct kregex *re)
 {
 	pcre2_code_free(re->code);
+	pcre2_code_free(re->dfa);
 	free(re->pat);
 	free(re);
 }

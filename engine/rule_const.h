@@ -24,11 +24,20 @@
 
 #include "event.h"
 
-/* Regex limits: a hostile pattern or value gives up (as not matched)
- * instead of hanging the event loop. */
+/* Regex limits, the same with and without the JIT: a hostile pattern or
+ * value gives up instead of hanging the event loop.  When the backtracking
+ * matcher gives up, the DFA matcher (which cannot blow up) answers for
+ * valid UTF-8 texts up to RULE_REGEX_DFA_MAX bytes, so both modes reach the
+ * same verdict; beyond that the match is an error (KREGEX_ERROR), which the
+ * caller counts and treats as "the comparison does not hold", for `~` and
+ * `!~` alike, never as a flipped verdict. */
 #define RULE_REGEX_MATCH_LIMIT 100000u
 #define RULE_REGEX_DEPTH_LIMIT 5000u
 #define RULE_REGEX_HEAP_LIMIT_KB 4096u
+#define RULE_REGEX_DFA_MAX 2048u
+#define RULE_REGEX_DFA_WORKSPACE 4000
+
+enum { KREGEX_NO_MATCH = 0, KREGEX_MATCH = 1, KREGEX_ERROR = -1 };
 
 enum kconst_type { KC_STR, KC_NUM, KC_SET, KC_REGEX, KC_GLOB };
 
@@ -108,17 +117,26 @@ void kpool_free(const_pool *p);
 /* Prints constant k as the disassembler shows it. */
 void kpool_dump(const const_pool *p, int k, FILE *out);
 
-bool kregex_match(const const_pool *p, const struct kregex *re,
-		  const char *s, size_t len);
+int kregex_match(const const_pool *p, const struct kregex *re,
+		 const char *s, size_t len);
 bool kregex_is_jit(const struct kregex *re);
+/* A quantified group that holds a quantifier, as in (\w+\s?)+ (prone to
+ * catastrophic backtracking), found by reading the pattern. */
+bool kregex_nested_quantifier(const struct kregex *re);
+/* The first such pattern in the pool, or NULL. */
+const char *kpool_risky_regex(const const_pool *p);
 bool kglob_match(struct kglob *g, const char *s, size_t len);
 /* True if some member equals the value: strings by the value's text
  * (rule_value_text), numbers numerically, booleans by truth. */
 bool kset_has(const struct kset *set, const value *v);
 
-/* Test knob: when false, regexes compiled afterwards skip the JIT, as on
- * a system that refuses executable memory.  Also off when the environment
- * variable BPFALERT_NO_JIT is set. */
+/* The JIT is off by default: the systemd unit forbids executable memory
+ * anyway, and PCRE2's JIT counts its match limit per start position, so a
+ * hostile 16 KiB value can cost it most of a second where the interpreter
+ * gives up in milliseconds, and the two can reach different verdicts on
+ * such input.  With the interpreter everywhere, `bpfalert test`, `replay`
+ * and the daemon agree.  true (or BPFALERT_JIT in the environment) makes
+ * regexes compiled afterwards use the JIT; BPFALERT_NO_JIT always wins. */
 void rule_const_set_jit(bool enabled);
 
 /* The text a value compares as against a string: a string's own text, an

@@ -93,13 +93,31 @@ static bool eq_bool(const value *v, bool b)
 	return false;
 }
 
-static bool regex(const rule_program *p, const value *v,
-		  const struct kregex *re)
+static int regex(const rule_program *p, const value *v,
+		 const struct kregex *re)
 {
 	char buf[RULE_TEXTBUF];
 	uint32_t n;
 	const char *t = vtext(v, buf, &n);
 	return kregex_match(&p->pool, re, t, n);
+}
+
+/* Some value matches: 1; none does: 0; none does and the matcher gave up
+ * on one: KREGEX_ERROR, which makes the comparison false whatever its
+ * negation, so a limit never turns `!~` into a match. */
+static int regex_any(const rule_program *p, const value *vals,
+		     const value *first, const struct kregex *re)
+{
+	int out = KREGEX_NO_MATCH;
+	for (const value *v = first;; v = &vals[v->next]) {
+		int r = regex(p, v, re);
+		if (r == KREGEX_MATCH)
+			return r;
+		if (r == KREGEX_ERROR)
+			out = r;
+		if (v->next < 0)
+			return out;
+	}
 }
 
 static bool glob(const value *v, struct kglob *g)
@@ -209,9 +227,16 @@ bool rule_eval(rule_program *p, const event *ev)
 		case OP_SUFFIX:
 			ANY(suffix(v, &K[ip->k].u.str));
 			break;
-		case OP_REGEX:
-			ANY(regex(p, v, K[ip->k].u.re));
+		case OP_REGEX: {
+			int r = regex_any(p, vals, first, K[ip->k].u.re);
+			if (r == KREGEX_ERROR) {
+				p->regex_errors++;
+				acc = false;
+				continue;
+			}
+			any = r == KREGEX_MATCH;
 			break;
+		}
 		case OP_GLOB:
 			ANY(glob(v, K[ip->k].u.glob));
 			break;

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "fields.h"
+#include "log.h"
+#include "rule_compile.h"
 #include "xalloc.h"
 
 /* The rules to run for one combination of top-level keys. */
@@ -210,6 +212,16 @@ static unsigned long long now_ns(void)
 	       (unsigned long long)ts.tv_nsec;
 }
 
+static void regex_gave_up(ruleset *rs, size_t a, struct rule_stats *st)
+{
+	static struct log_ratelimit rl;
+	st->regex_errors++;
+	log_ratelimited(&rl, LOG_LEVEL_WARN, "alert '%s': a regular expression "
+			"gave up on an event (PCRE2 match limit); the comparison "
+			"counts as not holding (%llu times so far)",
+			rs->alerts->v[a]->name, st->regex_errors);
+}
+
 /* Evaluates rule a; on a timed event *t (the clock when it started) is
  * advanced to when it ended, and the time is charged RULESET_TIMING_EVERY
  * times over, for the events not timed. */
@@ -217,7 +229,11 @@ static bool eval_one(ruleset *rs, size_t a, const event *ev,
 		     unsigned long long *t)
 {
 	struct rule_stats *st = &rs->stats[a];
-	bool m = rule_eval(rs->alerts->v[a]->prog, ev);
+	rule_program *prog = rs->alerts->v[a]->prog;
+	unsigned long long errors = prog->regex_errors;
+	bool m = rule_eval(prog, ev);
+	if (prog->regex_errors != errors)
+		regex_gave_up(rs, a, st);
 	if (*t) {
 		unsigned long long t1 = now_ns();
 		st->nanoseconds += (t1 - *t) * RULESET_TIMING_EVERY;

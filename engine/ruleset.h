@@ -33,6 +33,7 @@ typedef struct ruleset ruleset;
 struct rule_stats {
 	unsigned long long evaluations, matches;
 	unsigned long long nanoseconds;  /* estimated; only when timing is on */
+	unsigned long long regex_errors; /* evaluations where a regex gave up */
 };
 
 /* Called for every alert evaluated on an event, with its verdict. */

@@ -592,6 +592,119 @@ START_TEST(stuck_receivers_neither_repeat_forever_nor_block_the_queue)
 }
 END_TEST
 
+/* ---- regex limits ---- */
+
+static void event_with_args(FILE *f, int pid, const char *args)
+{
+	fprintf(f, "{\"process_exec\":{\"process\":{\"binary\":\"/bin/x\",\"arguments\":\"%s\","
+		   "\"pid\":%d}},\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}\n", args, pid);
+}
+
+static char *repeat_str(const char *unit, int n, const char *tail)
+{
+	size_t ul = strlen(unit), tl = strlen(tail);
+	char *out = xmalloc(ul * (size_t)n + tl + 1), *p = out;
+	for (int i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	return out;
+}
+
+START_TEST(regex_limits_give_one_verdict_with_and_without_jit)
+{
+	char *rdir = xasprintf("%s/rx.d", dir);
+	mkdir(rdir, 0700);
+	static const char *const alerts[][2] = {
+		{ "alt", "process_exec_process_arguments ~ \\\"(a|aa)+b\\\"" },
+		{ "not alt", "process_exec_process_arguments !~ \\\"(a|aa)+b\\\"" },
+		{ "words", "process_exec_process_arguments ~ \\\"(\\\\\\\\w+\\\\\\\\s?)+;\\\"" },
+		{ "not words", "process_exec_process_arguments !~ \\\"(\\\\\\\\w+\\\\\\\\s?)+;\\\"" },
+	};
+	char *text = xstrdup("alerts = (");
+	for (size_t i = 0; i < 4; i++) {
+		char *next = xasprintf("%s%s { name = \"%s\"; message = \"m\"; rule = \"%s\";"
+				       " group_by = [ \"process_exec_process_pid\" ]; targets = [ \"out\" ]; }",
+				       text, i ? "," : "", alerts[i][0], alerts[i][1]);
+		free(text);
+		text = next;
+	}
+	char *next = xasprintf("%s );\n", text);
+	free(text);
+	free(write_file(rdir, "rx.rules", next));
+	free(next);
+	struct setup s;
+	make_setup(&s, NULL);
+	char *r = xasprintf("%s/passwd.rules", s.rules);
+	unlink(r);
+	free(r);
+	rename(xasprintf("%s/rx.rules", rdir), xasprintf("%s/rx.rules", s.rules));
+
+	char *near1 = repeat_str("a", 40, "c ab");        /* matches (a|aa)+b */
+	char *near2 = repeat_str("w ", 2000, "! x;");     /* beyond the DFA's bound */
+	char *far = repeat_str("a", 3000, "c ab");        /* too */
+	char *input = xasprintf("%s/rx.jsonl", dir);
+	FILE *f = fopen(input, "w");
+	event_with_args(f, 1, near1);
+	event_with_args(f, 2, near2);
+	event_with_args(f, 3, far);
+	fclose(f);
+
+	char *cmd = xasprintf("%s replay --matches -c %s -r %s -i %s 2>/dev/null", bpfalert_bin(),
+			      s.conf, s.rules, input);
+	char *nojit = xasprintf("BPFALERT_NO_JIT=1 %s", cmd);
+	int st1, st2;
+	char *with = run_capture(cmd, &st1), *without = run_capture(nojit, &st2);
+	ck_assert_int_eq(st1, 0);
+	ck_assert_str_eq(with, without);
+	/* 1: the backtracking matcher gives up and the DFA answers exactly;
+	 * 2 and 3: both give up, and neither ~ nor !~ holds */
+	ck_assert_msg(strstr(with, "{\"line\":1,\"alerts\":[\"alt\",\"not words\"]}") &&
+		      strstr(with, "{\"line\":2,\"alerts\":[\"not alt\"]}") &&
+		      strstr(with, "{\"line\":3,\"alerts\":[\"not words\"]}"), "%s", with);
+	free(with);
+	free(without);
+
+	/* the daemon without the JIT, as under systemd, agrees and counts */
+	setenv("BPFALERT_NO_JIT", "1", 1);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	unsetenv("BPFALERT_NO_JIT");
+	FILE *ev = fopen(s.events, "a");
+	event_with_args(ev, 1, near1);
+	event_with_args(ev, 2, near2);
+	event_with_args(ev, 3, far);
+	fclose(ev);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 4));
+	sleep_ms(300);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"alt\""), 1);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"words\""), 0);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"not alt\""), 1);
+	ck_assert_uint_eq(count_in_file(s.alerts, "\"alert\":\"not words\""), 2);
+	static const char *const names[] = { "alt", "not alt", "words", "not words" };
+	for (int i = 0; i < 4; i++) {
+		char *key = xasprintf("bpfalert_rule_regex_errors_total{alert=\"%s\"}", names[i]);
+		ck_assert_msg(metric(s.port, key) == 1, "%s", key);
+		free(key);
+	}
+	ck_assert(wait_count(d->log, "gave up on an event", 1));
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+
+	char *check = xasprintf("%s check -c %s -r %s 2>&1", bpfalert_bin(), s.conf, s.rules);
+	char *out = run_capture(check, &st1);
+	ck_assert_msg(strstr(out, "'(\\w+\\s?)+;' repeats a group that holds a repetition") &&
+		      !strstr(out, "'(a|aa)+b' repeats"), "%s", out);
+	free(out);
+	free(check);
+	free(cmd);
+	free(nojit);
+	free(input);
+	free(near1);
+	free(near2);
+	free(far);
+	free(rdir);
+	free_setup(&s);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -605,6 +718,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, probe_setting_changes_are_named_on_reload);
 	tcase_add_test(tc, metrics_endpoint_survives_idle_and_slow_clients);
 	tcase_add_test(tc, stuck_receivers_neither_repeat_forever_nor_block_the_queue);
+	tcase_add_test(tc, regex_limits_give_one_verdict_with_and_without_jit);
 	suite_add_tcase(s, tc);
 	return s;
 }
