@@ -1,52 +1,78 @@
 #include "export.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "export_file.h"
+#include "export_http.h"
+#include "http.h"
 #include "jsonout.h"
 #include "log.h"
 #include "xalloc.h"
+#include <sys/stat.h>
 
 struct exporter {
 	const struct export_spec *spec;
 	struct export_stats stats;
-	export_file *file;
+	export_file *file;      /* type file */
+	export_http *http;      /* parseable, http */
 	struct log_ratelimit rl;
 };
 
 struct exports {
 	struct exporter *v;
 	size_t n;
+	http_client *http;   /* one libcurl multi for every export, not the targets' */
 	char *line;          /* an event with its alerts attached */
 	size_t line_cap;
 };
 
-static int exporter_init(struct exporter *e, const struct export_spec *s,
-			 char *err, size_t errlen)
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+	return -1;
+}
+
+static int exporter_init(exports *x, struct exporter *e, const struct export_spec *s,
+			 loop *l, const char *state_dir, char *err, size_t errlen)
 {
 	e->spec = s;
-	e->file = export_file_new(s, err, errlen);
-	return e->file ? 0 : -1;
+	if (s->type == EXPORT_FILE) {
+		e->file = export_file_new(s, err, errlen);
+		return e->file ? 0 : -1;
+	}
+	if (!x->http && !(x->http = http_client_new(l))) {
+		snprintf(err, errlen, "libcurl cannot be initialised");
+		return -1;
+	}
+	char *top = xasprintf("%s/exports", state_dir), *dir = xasprintf("%s/%s", top, s->name);
+	if (make_dir(state_dir, err, errlen) == 0 && make_dir(top, err, errlen) == 0)
+		e->http = export_http_new(s, l, x->http, dir, &e->stats, err, errlen);
+	free(top);
+	free(dir);
+	return e->http ? 0 : -1;
 }
 
 static void exporter_fini(struct exporter *e)
 {
 	export_file_free(&e->file);
+	export_http_free(&e->http);
 }
 
 exports *exports_new(const export_specs *specs, loop *l, const char *state_dir,
 		     char *err, size_t errlen)
 {
-	(void)l;
-	(void)state_dir;
 	exports *x = xcalloc(1, sizeof(*x));
 	x->v = xcalloc(specs->n + 1, sizeof(*x->v));
 	for (size_t i = 0; i < specs->n; i++) {
 		char inner[400];
-		if (exporter_init(&x->v[i], &specs->v[i], inner, sizeof(inner)) < 0) {
+		if (exporter_init(x, &x->v[i], &specs->v[i], l, state_dir, inner,
+				  sizeof(inner)) < 0) {
 			snprintf(err, errlen, "export '%s': %s", specs->v[i].name, inner);
 			x->n = i + 1;
 			exports_free(&x);
@@ -62,6 +88,8 @@ void exports_free(exports **px)
 	exports *x = *px;
 	if (!x)
 		return;
+	/* Cancels the requests in flight first: their batches stay buffered. */
+	http_client_free(&x->http);
 	for (size_t i = 0; i < x->n; i++)
 		exporter_fini(&x->v[i]);
 	free(x->v);
@@ -99,6 +127,10 @@ static const char *with_alerts(exports *x, const char *json, size_t *len,
 
 static void deliver(struct exporter *e, const char *json, size_t len)
 {
+	if (e->http) {
+		export_http_add(e->http, json, len);
+		return;
+	}
 	int rc = export_file_write(e->file, json, len);
 	if (rc < 0) {
 		e->stats.dropped++;
@@ -131,11 +163,18 @@ void exports_reopen(exports *x)
 			export_file_reopen(x->v[i].file);
 }
 
-void exports_flush(exports *x) { (void)x; }
+void exports_flush(exports *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i].http)
+			export_http_flush(x->v[i].http);
+}
 
 bool exports_idle(const exports *x)
 {
-	(void)x;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i].http && !export_http_idle(x->v[i].http))
+			return false;
 	return true;
 }
 
