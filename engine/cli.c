@@ -17,6 +17,7 @@ void cli_usage(FILE *out)
 	      "  bpfalert [run] [-c FILE] [-r DIR|FILE]... [-f|--foreground]\n"
 	      "  bpfalert check  [-c FILE] [-r DIR|FILE]...\n"
 	      "  bpfalert replay [--dry-run] [-c FILE] [-r DIR|FILE]... [-i FILE|-] [-o text|json] [--matches]\n"
+	      "                  [--deadline DURATION]\n"
 	      "  bpfalert test   FILE...\n"
 	      "  bpfalert events [-o compact|json] [--timestamps] [--color auto|always|never]\n"
 	      "                  [-i FILE|-] [-r DIR|FILE]...\n"
@@ -41,6 +42,8 @@ void cli_usage(FILE *out)
 	      "  -f, --foreground      stay in the foreground\n"
 	      "      --timestamps      events: each line starts with the event's time\n"
 	      "      --color WHEN      events: auto (on a terminal), always or never\n"
+	      "      --deadline TIME   replay: stop delivering after TIME (default 3m);\n"
+	      "                        what is left stays in the spool, exit status 3\n"
 	      "\n"
 	      "Exit status: 0 success, 1 rule or configuration errors, 2 usage errors,\n"
 	      "3 runtime failure.\n", out);
@@ -58,6 +61,7 @@ static const struct option long_options[] = {
 	{ "no-prefilter", no_argument, NULL, 'P' },
 	{ "timestamps", no_argument, NULL, 'T' },
 	{ "color", required_argument, NULL, 'C' },
+	{ "deadline", required_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +87,7 @@ static int apply_option(struct cli_options *opt, int c)
 	case 'P': opt->no_prefilter = true; break;
 	case 'T': opt->timestamps = true; break;
 	case 'C': opt->color = optarg; break;
+	case 'L': opt->deadline = optarg; break;
 	case 'h': cli_usage(stdout); exit(EXIT_OK);
 	default: return EXIT_USAGE;
 	}

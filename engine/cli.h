@@ -28,6 +28,7 @@ struct cli_options {
 	const char *input;             /* -i; "-" is stdin */
 	const char *output;            /* -o */
 	const char *color;             /* --color auto|always|never (events) */
+	const char *deadline;          /* --deadline DURATION (replay delivering) */
 	bool timestamps;               /* --timestamps (events) */
 	bool dry_run, matches, dump_bytecode, foreground, no_prefilter;
 	char **args;                   /* operands (test FILE...) */

@@ -3,7 +3,9 @@
  *   --matches   one {"line":N,"alerts":[...]} per input event
  *   --dry-run   the notifications that would be sent, on a virtual clock
  *   (neither)   the same notifications, delivered for real; waits until
- *               every queue has drained (backfill) */
+ *               every queue has drained (backfill), at most --deadline
+ *               (default 3m): past it, says what is left (it stays in the
+ *               spool) and exits 3 */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +21,11 @@
 #include "jsonl.h"
 #include "jsonout.h"
 #include "loop.h"
+#include "rulefiles.h"
 #include "ruleset.h"
+
+/* How long a backfill may spend delivering before it gives up (--deadline). */
+#define REPLAY_DEADLINE "3m"
 
 struct matches_ctx {
 	const alert_list *alerts;
@@ -173,19 +179,62 @@ static void feed_events(dryrun *dr, FILE *in, const char *name)
 	jsonl_reader_free(&rd);
 }
 
-static void drain(loop *l, dispatcher *d)
+/* Says what was not delivered, per target. */
+static void report_left(const dispatcher *d, const char *why, const char *state_dir)
 {
-	while (!interrupted && !dispatcher_idle(d))
+	size_t left = 0;
+	for (size_t i = 0; i < dispatcher_ntargets(d); i++) {
+		struct target_stats st;
+		dispatcher_target_stats(d, i, &st);
+		left += st.queued;
+	}
+	fprintf(stderr, "bpfalert replay: %s; %zu notification%s not delivered, "
+		"left in %s/spool for the daemon:\n", why, left, left == 1 ? "" : "s",
+		state_dir);
+	for (size_t i = 0; i < dispatcher_ntargets(d); i++) {
+		struct target_stats st;
+		dispatcher_target_stats(d, i, &st);
+		if (st.queued)
+			fprintf(stderr, "  target '%s': %zu (%llu delivered, %llu retried)\n",
+				dispatcher_target_name(d, i), st.queued, st.sent, st.retried);
+	}
+}
+
+/* 0 once every queue is empty; -1 when interrupted or past the deadline. */
+static int drain(loop *l, dispatcher *d, int64_t deadline_ms, const char *deadline_text,
+		 const char *state_dir)
+{
+	int64_t until = loop_now() + deadline_ms;
+	while (!interrupted && !dispatcher_idle(d) && loop_now() < until)
 		loop_run_once(l, 200);
-	if (!dispatcher_idle(d))
-		fprintf(stderr, "bpfalert replay: interrupted; undelivered "
-			"notifications stay in the spool\n");
+	if (dispatcher_idle(d))
+		return 0;
+	char why[96];
+	snprintf(why, sizeof(why), interrupted ? "interrupted"
+		 : "the delivery deadline (%s) passed", deadline_text);
+	report_left(d, why, state_dir);
+	return -1;
+}
+
+static int parse_deadline(const struct cli_options *opt, int64_t *ms)
+{
+	char why[200] = "";
+	if (parse_duration(opt->deadline ? opt->deadline : REPLAY_DEADLINE, ms, why,
+			   sizeof(why)) < 0 || *ms <= 0) {
+		fprintf(stderr, "bpfalert replay: --deadline: %s\n",
+			*why ? why : "must be longer than zero");
+		return -1;
+	}
+	return 0;
 }
 
 static int run_deliver(const struct loaded_rules *lr, const struct cli_options *opt,
 		       FILE *in)
 {
 	char err[512];
+	int64_t deadline_ms;
+	if (parse_deadline(opt, &deadline_ms) < 0)
+		return -1;
 	loop *l = loop_new();
 	struct dispatch_config dc = {
 		.loop = l, .targets = &lr->targets, .state_dir = lr->config->state_dir,
@@ -204,11 +253,12 @@ static int run_deliver(const struct loaded_rules *lr, const struct cli_options *
 	feed_events(dr, in, o.in_name);
 	if (!interrupted)
 		dryrun_finish(dr);
-	drain(l, d);
+	int rc = drain(l, d, deadline_ms, opt->deadline ? opt->deadline : REPLAY_DEADLINE,
+		       lr->config->state_dir);
 	dryrun_free(&dr);
 	dispatcher_free(&d);
 	loop_free(&l);
-	return 0;
+	return rc;
 }
 
 int cmd_replay(const struct cli_options *opt)

@@ -705,6 +705,42 @@ START_TEST(regex_limits_give_one_verdict_with_and_without_jit)
 }
 END_TEST
 
+/* ---- backfill ---- */
+
+START_TEST(replay_to_a_dead_target_ends_at_its_deadline)
+{
+	int dead = free_port();        /* nothing listens there */
+	char *t = webhook_target(dead, "timeout = \"1s\";");
+	struct setup s;
+	make_setup(&s, t);
+	char *input = xasprintf("%s/backfill.jsonl", dir);
+	char *events = s.events;
+	s.events = input;
+	append_events(&s, 1, 2);
+	s.events = events;
+	char *cmd = xasprintf("timeout 120 %s replay -c %s -r %s -i %s --deadline 2s 2>&1",
+			      bpfalert_bin(), s.conf, s.rules, input);
+	int st;
+	char *out = run_capture(cmd, &st);
+	ck_assert_msg(st == 3, "exit %d: %s", st, out);
+	ck_assert_msg(strstr(out, "the delivery deadline (2s) passed; 2 notifications not delivered") &&
+		      strstr(out, "target 'out': 2"), "%s", out);
+	free(out);
+	/* left in the spool: the daemon delivers them once the target is back */
+	char *spool = xasprintf("%s/spool", s.state);
+	char *ls = xasprintf("ls %s | grep -c '^[0-9]*\\.json$'", spool);
+	out = run_capture(ls, &st);
+	ck_assert_str_eq(out, "2\n");
+	free(out);
+	free(ls);
+	free(spool);
+	free(cmd);
+	free(input);
+	free(t);
+	free_setup(&s);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -719,6 +755,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, metrics_endpoint_survives_idle_and_slow_clients);
 	tcase_add_test(tc, stuck_receivers_neither_repeat_forever_nor_block_the_queue);
 	tcase_add_test(tc, regex_limits_give_one_verdict_with_and_without_jit);
+	tcase_add_test(tc, replay_to_a_dead_target_ends_at_its_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }
