@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -84,6 +85,8 @@ struct bpf_source {
 	size_t npending;
 	const char *names[LOADER_NPROBES], *hooks[LOADER_NPROBES];
 	size_t nhooks;
+	char *exe;                       /* from the last exe record ... */
+	uint32_t exe_pid;                /* ... of this process */
 };
 
 /* ---- clocks ---------------------------------------------------------- */
@@ -257,13 +260,49 @@ static char *exec_container(bpf_source *s, const struct probe_exec *r)
 	return id ? id : xstrdup("");      /* "": as the parent */
 }
 
+/* fexecve and execveat(fd, "", AT_EMPTY_PATH) name the program
+ * "/dev/fd/N" (older C libraries "/proc/self/fd/N"): the file the
+ * descriptor pointed to is reported instead, "memfd:NAME" for a memfd. */
+static bool exec_by_fd(const char *filename)
+{
+	return !strncmp(filename, "/dev/fd/", 8) || !strncmp(filename, "/proc/", 6);
+}
+
+/* The program file from the exe record just before, if it is this one's. */
+static char *exec_real_binary(bpf_source *s, const struct probe_exec *r)
+{
+	char *exe = s->exe_pid == r->h.pid ? s->exe : NULL;
+
+	s->exe = NULL;
+	s->exe_pid = 0;
+	return exe;
+}
+
+static void on_exe(bpf_source *s, const struct probe_exe *r)
+{
+	free(s->exe);
+	s->exe = path_of(&r->path);
+	s->exe_pid = r->h.pid;
+	if (r->path.flags & PROBE_PATH_DETACHED)
+		memmove(s->exe, s->exe + 1, strlen(s->exe));
+}
+
+static char *exec_args(const struct probe_exec *r)
+{
+	size_t alen = r->args_len < PROBE_ARGS_MAX ? r->args_len : PROBE_ARGS_MAX;
+
+	if ((r->flags & PROBE_EXEC_TRUNC_ARGS) && alen == PROBE_ARGS_MAX)
+		return tetra_args_cut(r->args, PROBE_ARGS_HEAD, r->args + PROBE_ARGS_HEAD,
+				      PROBE_ARGS_TAIL);
+	return tetra_args_from_argv(r->args, alen);
+}
+
 static void on_exec(bpf_source *s, const struct probe_exec *r)
 {
 	char *filename = kstr(r->filename, r->filename_len, sizeof(r->filename));
 	char *cwd = (r->flags & PROBE_EXEC_ERROR_CWD) ? NULL : path_of(&r->cwd);
-	char *binary = exec_binary(filename, cwd);
-	size_t alen = r->args_len < PROBE_ARGS_MAX ? r->args_len : PROBE_ARGS_MAX;
-	char *args = tetra_args_from_argv(r->args, alen);
+	char *binary = exec_real_binary(s, r);
+	char *args = exec_args(r);
 	char *container = exec_container(s, r);
 	struct proc_exec_info in = {
 		.pid = r->h.pid, .ppid = r->h.ppid, .uid = r->h.uid, .auid = r->h.auid,
@@ -272,6 +311,11 @@ static void on_exec(bpf_source *s, const struct probe_exec *r)
 	};
 	struct proc *p;
 
+	if (!binary || !exec_by_fd(filename)) {
+		free(binary);
+		binary = exec_binary(filename, cwd);
+	}
+	in.binary = binary;
 	if (r->flags & PROBE_EXEC_TRUNC_FILENAME)
 		in.flags |= PROC_F_TRUNC_FILENAME;
 	if (r->flags & PROBE_EXEC_TRUNC_ARGS)
@@ -310,24 +354,65 @@ static void on_fork(bpf_source *s, const struct probe_fork *r)
 	proccache_fork(s->pc, r->h.pid, r->h.ppid, r->h.ktime, r->h.uid, r->h.auid);
 }
 
+/* One file access; watched: the watched path that matched (see
+ * bpf_source.h), repeats: like accesses suppressed before it. */
 static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
-		      const char *path, uint32_t mode, uint32_t mask)
+		      const char *path, const char *watched, uint32_t mode, uint32_t mask,
+		      uint32_t repeats)
 {
 	struct proc *p = proc_for(s, h);
 	int body = body_for(s, "process_kprobe", p, h->tid);
 
-	tetra_add_file_access(s->tree, body, tetra_hook_name(hook), path, mode, mask);
+	tetra_add_file_access(s->tree, body, tetra_hook_name(hook), path, watched, mode, mask,
+			      repeats);
 	emit(s, h->ktime);
+}
+
+/* The last n components of path ("" if n is 0). */
+static const char *last_components(const char *path, unsigned n)
+{
+	const char *p = path + strlen(path);
+
+	while (n && p > path) {
+		p--;
+		if (*p == '/')
+			n--;
+	}
+	return p;
+}
+
+/* The watched path a record matched, or NULL when the list no longer
+ * watches it (an inode replaced meanwhile: never reported as another
+ * file) or, matched by basename only, the path the process sees is not a
+ * watched one (a container's own /etc/passwd is). */
+static char *record_watched(bpf_source *s, const struct probe_file *r, const char *path)
+{
+	struct probe_inode_key k = { .dev = r->dev, .ino = r->ino };
+	const struct watch_item *it = NULL;
+
+	switch (r->match) {
+	case PROBE_MATCH_FILE:
+		it = watch_list_find_file(s->wl, &k);
+		return it ? watch_item_name(it, "") : NULL;
+	case PROBE_MATCH_DIR:
+		k.ino = r->dir_ino;
+		it = watch_list_find_dir(s->wl, &k);
+		return it ? watch_item_name(it, last_components(path, r->below)) : NULL;
+	case PROBE_MATCH_NAME:
+		if (r->path.flags & PROBE_PATH_TRUNCATED)
+			return NULL;
+		it = watch_list_find_path(s->wl, path);
+		return it ? (it->dir ? xstrdup(path) : watch_item_name(it, "")) : NULL;
+	}
+	return NULL;
 }
 
 static void on_file(bpf_source *s, const struct probe_file *r)
 {
 	char *path = path_of(&r->path);
+	char *watched = record_watched(s, r, path);
 
-	/* Matched by basename only: kept if the path, as the process sees
-	 * it, is watched (a container's own /etc/passwd). */
-	if (r->match == PROBE_MATCH_NAME && ((r->path.flags & PROBE_PATH_TRUNCATED) ||
-					     !watch_list_find_path(s->wl, path))) {
+	if (!watched) {
 		s->name_dropped++;
 		free(path);
 		return;
@@ -337,36 +422,105 @@ static void on_file(bpf_source *s, const struct probe_file *r)
 		log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN,
 				"probe: path deeper than %d components cut: ...%s",
 				PROBE_PATH_DEPTH, path);
-	emit_file(s, &r->h, r->hook, path, r->mode, r->mask);
+	emit_file(s, &r->h, r->hook, path, watched, r->mode, r->mask, r->repeats);
+	free(watched);
 	free(path);
 }
 
-/* truncate(2) by name: resolved against the caller's root or cwd. */
-static void on_truncate(bpf_source *s, const struct probe_name *r)
+/* Where a name given to a system call leads, through the caller's root,
+ * cwd or directory descriptor as /proc shows them; once the caller is
+ * gone, an absolute name as this process sees it and a relative one from
+ * the cwd the process cache knows. */
+static char *name_where(bpf_source *s, const struct probe_name *r, const char *name)
+{
+	char *proc = xasprintf("%s/%u", s->proc_root, r->h.pid);
+	const struct proc *p;
+	char *out = NULL;
+
+	if (access(proc, F_OK)) {
+		p = proccache_get(s->pc, r->h.pid);
+		if (name[0] == '/')
+			out = xstrdup(name);
+		else if (r->dirfd == PROBE_AT_FDCWD && p && p->cwd)
+			out = xasprintf("%s/%s", p->cwd, name);
+	} else if (!name[0] && (r->at_flags & AT_EMPTY_PATH)) {
+		out = xasprintf("%s/fd/%d", proc, r->dirfd);
+	} else if (name[0] == '/') {
+		out = xasprintf("%s/root%s", proc, name);
+	} else if (r->dirfd == PROBE_AT_FDCWD) {
+		out = xasprintf("%s/cwd/%s", proc, name);
+	} else {
+		out = xasprintf("%s/fd/%d/%s", proc, r->dirfd, name);
+	}
+	free(proc);
+	return out;
+}
+
+/* The real path of `where`, its last component a link itself when
+ * nofollow; *st its status. */
+static char *name_resolve(const char *where, bool nofollow, struct stat *st)
+{
+	char base[NAME_MAX + 1], *dir, *real, *out;
+	size_t n;
+
+	if (!nofollow) {
+		real = realpath(where, NULL);
+		if (real && stat(real, st)) {
+			free(real);
+			real = NULL;
+		}
+		return real;
+	}
+	n = watch_basename(where, base, sizeof(base));
+	dir = xstrndup(where, strlen(where) - n);
+	real = realpath(dir, NULL);
+	out = real ? xasprintf("%s/%s", strcmp(real, "/") ? real : "", base) : NULL;
+	free(real);
+	free(dir);
+	if (out && lstat(out, st)) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* The watched name of a resolved file, or NULL. */
+static char *resolved_watched(bpf_source *s, const char *real, const struct stat *st)
+{
+	struct probe_inode_key key = { .dev = watch_kdev(st->st_dev), .ino = st->st_ino };
+	const struct watch_item *it = watch_list_find_file(s->wl, &key);
+
+	if (it)
+		return watch_item_name(it, "");
+	for (size_t i = 0; i < watch_list_count(s->wl); i++) {
+		size_t n;
+
+		it = watch_list_item(s->wl, i);
+		if (!it->dir || !it->present || !it->real)
+			continue;
+		n = strlen(it->real);
+		while (n > 1 && it->real[n - 1] == '/')
+			n--;
+		if (!strncmp(real, it->real, n) && real[n] == '/')
+			return watch_item_name(it, real + n);
+	}
+	return NULL;
+}
+
+/* truncate(2) and metadata changes by name: resolved against the
+ * caller's root, cwd or directory descriptor, while the process still
+ * exists. */
+static void on_named_change(bpf_source *s, const struct probe_name *r)
 {
 	char *name = kstr(r->name, sizeof(r->name), sizeof(r->name));
-	char *where = xasprintf("%s/%u/%s/%s", s->proc_root, r->h.pid,
-				name[0] == '/' ? "root" : "cwd", name);
-	char *real = realpath(where, NULL);
-	struct probe_inode_key key;
+	char *where = name_where(s, r, name);
 	struct stat st;
-	bool match = false;
+	char *real = where ? name_resolve(where, r->at_flags & AT_SYMLINK_NOFOLLOW, &st) : NULL;
+	char *watched = real ? resolved_watched(s, real, &st) : NULL;
 
-	if (real && !stat(real, &st)) {
-		key.dev = watch_kdev(st.st_dev);
-		key.ino = st.st_ino;
-		match = watch_list_find_file(s->wl, &key) != NULL;
-		for (size_t i = 0; !match && i < watch_list_count(s->wl); i++) {
-			const struct watch_item *it = watch_list_item(s->wl, i);
-			char *dir = it->dir && it->present ? realpath(it->path, NULL) : NULL;
-			size_t n = dir ? strlen(dir) : 0;
-
-			match = dir && !strncmp(real, dir, n) && (real[n] == '/' || dir[n - 1] == '/');
-			free(dir);
-		}
-		if (match)
-			emit_file(s, &r->h, r->hook, real, st.st_mode, PROBE_MAY_WRITE);
-	}
+	if (watched)
+		emit_file(s, &r->h, r->hook, real, watched, st.st_mode, PROBE_MAY_WRITE, 0);
+	free(watched);
 	free(real);
 	free(where);
 	free(name);
@@ -374,13 +528,30 @@ static void on_truncate(bpf_source *s, const struct probe_name *r)
 
 static void refresh_soon(bpf_source *s);
 
+/* Renames, unlinks and links may replace a watched path: the watch list
+ * is read again.  The other named calls change the file they name. */
+static bool name_refreshes(uint32_t hook)
+{
+	switch (hook) {
+	case PROBE_HOOK_SYS_UNLINK:
+	case PROBE_HOOK_SYS_UNLINKAT:
+	case PROBE_HOOK_SYS_RENAME:
+	case PROBE_HOOK_SYS_RENAMEAT:
+	case PROBE_HOOK_SYS_RENAMEAT2:
+	case PROBE_HOOK_SYS_LINK:
+	case PROBE_HOOK_SYS_LINKAT:
+		return true;
+	}
+	return false;
+}
+
 static void on_name(bpf_source *s, const struct probe_name *r)
 {
 	struct pending *p;
 	char *name;
 
-	if (r->hook == PROBE_HOOK_SYS_TRUNCATE) {
-		on_truncate(s, r);
+	if (!name_refreshes(r->hook)) {
+		on_named_change(s, r);
 		return;
 	}
 	if (s->npending == PENDING_MAX) {
@@ -460,6 +631,11 @@ static void on_record(void *ctx, const void *data, size_t size)
 			goto bad;
 		on_connect(s, data);
 		return;
+	case PROBE_REC_EXE:
+		if (size < sizeof(struct probe_exe))
+			goto bad;
+		on_exe(s, data);
+		return;
 	}
 bad:
 	log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN, "probe: malformed record (%zu bytes)", size);
@@ -532,8 +708,8 @@ static void on_watch_change(void *ctx, const struct watch_item *it,
 	log_info("probe: watched %s %s", it->path,
 		 !it->present ? "was removed" : was_present ? "was replaced" : "appeared");
 	if (p)
-		emit_file(s, &p->h, p->hook, it->path, it->present ? it->mode : 0,
-			  PROBE_MAY_WRITE);
+		emit_file(s, &p->h, p->hook, it->path, it->path, it->present ? it->mode : 0,
+			  PROBE_MAY_WRITE, 0);
 }
 
 static void refresh(bpf_source *s)
@@ -768,6 +944,7 @@ void bpf_source_free(bpf_source **ps)
 	podmeta_free(&s->pm);
 	watch_list_free(&s->wl);
 	evtree_free(&s->tree);
+	free(s->exe);
 	free(s->node);
 	free(s->proc_root);
 	free(s);

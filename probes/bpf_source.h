@@ -10,29 +10,39 @@
  *
  * What the events mean:
  * - process_exec: `binary` is the name execve was given (made absolute
- *   with the cwd when relative), as Tetragon reports it; `arguments` is
- *   argv[1..] joined as Tetragon joins it, cut at 4 KiB ("truncArgs").
+ *   with the cwd when relative), as Tetragon reports it, except for
+ *   fexecve and execveat(fd, "", AT_EMPTY_PATH), where it is the file the
+ *   descriptor pointed to ("memfd:NAME" for a memfd); `arguments` is
+ *   argv[1..] joined as Tetragon joins it; past 4 KiB, the first and last
+ *   2 KiB joined by " ... " ("truncArgs").
  * - process_exit: when the last thread of a process is gone; "status" is
  *   the exit code, "signal" the killing signal's name ("SIGKILL").
  * - process_kprobe, files: function_name is the hook that saw the access:
  *   "security_file_permission" (and security_mmap_file,
- *   security_path_truncate, security_file_truncate) where BPF LSM programs, fentry or
- *   kprobes are allowed, else the system call as Tetragon names a syscall
- *   hook ("__x64_sys_openat", "__x64_sys_read", "__x64_sys_ftruncate",
- *   "__x64_sys_renameat2"; "__arm64_sys_..." on arm64).  args[0].file_arg
- *   holds the path the process sees (resolved in the kernel from the file
- *   itself, so relative paths, "..", symbolic links are undone; a hard
- *   link keeps its own name) and its permission; args[1].int_arg the
- *   access: MAY_READ 4, MAY_WRITE 2 (6 for both).
+ *   security_path_truncate, security_file_truncate, security_path_chmod,
+ *   security_path_chown, security_inode_setxattr,
+ *   security_inode_removexattr) where BPF LSM programs, fentry or kprobes
+ *   are allowed, else
+ *   the system call as Tetragon names a syscall hook ("__x64_sys_openat",
+ *   "__x64_sys_read", "__x64_sys_fchmodat"; "__arm64_sys_..." on arm64).
+ *   args[0].file_arg holds the path the process sees (resolved in the
+ *   kernel from the file itself, so relative paths, "..", symbolic links
+ *   are undone; a hard link or a bind mount keeps its own name), the
+ *   watched path that matched ("watched_path") and the permission;
+ *   args[1].int_arg the access: MAY_READ 4, MAY_WRITE 2 (6 for both).
+ *   Writes include O_TRUNC opens, fallocate and metadata changes (mode,
+ *   owner, extended attributes); a mapping with PROT_READ or PROT_EXEC is
+ *   a read.
  * - Matching happens in the kernel, by (device, inode) for watched files
  *   and parent directories for watched directories; the basename is also
  *   looked up on opens, and user space then keeps the access only if its
  *   path is watched: a container's own /etc/passwd is another inode but
- *   the same watched path, as for Tetragon's path selectors.
- * - One event per (process image, open file, access kind): every open is
- *   reported; a read or write through an open file is reported the first
- *   time that process (a new image after exec) reads or writes it, which
- *   is how reads through a descriptor inherited from a parent appear
+ *   the same watched path, as for Tetragon's path selectors.  An inode the
+ *   watch list no longer holds is never reported.
+ * - Repeats are suppressed in the kernel per (process image, inode, access
+ *   kind): one event a second at most, the next carrying "repeats", the
+ *   count left out.  Every process's first access is reported, which is
+ *   how reads through a descriptor inherited from a parent appear
  *   ("__x64_sys_read" from the child), and why `cat` of a large file is
  *   one event, not one per block.
  * - Renames, unlinks and links that name a watched basename make the
@@ -44,8 +54,10 @@
  *
  * Not seen with the system call tracepoints (they are with the security_*
  * hooks): opens made through io_uring, and deletions of files below a
- * watched directory.  truncate(2) by name is resolved in user space,
- * against the process's root and cwd, while the process still exists.
+ * watched directory.  truncate(2) and metadata changes by name are
+ * resolved in user space, against the process's root, cwd or directory
+ * descriptor while the process exists (after, an absolute name as
+ * bpfalert sees it, a relative one from the cached cwd).
  * cgroup_root is not needed: container ids come from the cgroup names
  * the kernel gives and from PROC_ROOT/PID/cgroup. */
 #ifndef BPFALERT_BPF_SOURCE_H

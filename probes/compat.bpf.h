@@ -71,6 +71,17 @@ static __always_inline void rec_submit(void *ctx, void *rec, __u64 size)
 		stat_inc(PROBE_STAT_LOST);
 }
 
+/* True while at most half the ring buffer holds unread records: repeats
+ * (see probe.bpf.c) leave the other half to first accesses.  The perf
+ * buffer cannot tell. */
+static __always_inline bool ring_has_room(void)
+{
+	if (!use_ringbuf)
+		return true;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <=
+	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2;
+}
+
 /* A record not worth sending after all. */
 static __always_inline void rec_discard(void *rec)
 {

@@ -26,6 +26,16 @@ static __always_inline struct vfsmount *mount_vfs(struct mount *mnt)
 	return (struct vfsmount *)((void *)mnt + bpf_core_field_offset(struct mount, mnt));
 }
 
+/* A mount in no namespace: kern_mount's internal ones (shm_mnt, where
+ * memfds live, have MNT_NS_INTERNAL, (void *)1) or a lazily unmounted one
+ * (NULL). */
+static __always_inline bool mount_detached(struct mount *mnt)
+{
+	unsigned long ns = (unsigned long)BPF_CORE_READ(mnt, mnt_ns);
+
+	return ns <= 1;
+}
+
 /* The cgroup whose leaf name identifies a container.  On the unified
  * hierarchy that is the task's default cgroup.  When the task sits in the
  * root of the unified hierarchy (a v1 or hybrid host, where the runtime

@@ -63,18 +63,24 @@ struct variant_def {
  * they cannot drift apart. */
 #define SECURITY_HOOKS(X, SFX, AK)                                             \
 	X("fp_" SFX, AK, "security_file_permission", false),                   \
-	X("fopen_" SFX, AK, "security_file_open", true),                       \
 	X("mmap_" SFX, AK, "security_mmap_file", true),                        \
 	X("ptrunc_" SFX, AK, "security_path_truncate", true),                  \
-	X("ftrunc_" SFX, AK, "security_file_truncate", true)
+	X("ftrunc_" SFX, AK, "security_file_truncate", true),                  \
+	X("chmod_" SFX, AK, "security_path_chmod", true),                      \
+	X("chown_" SFX, AK, "security_path_chown", true),                      \
+	X("setxattr_" SFX, AK, "security_inode_setxattr", true),               \
+	X("rmxattr_" SFX, AK, "security_inode_removexattr", true)
 #define HOOK_DEF(n, k, t, opt) { n, k, t, opt }
 
 #define LSM_PROGS                                                              \
 	P("fp_lsm", AK_LSM, "file_permission"),                                \
-	O("fopen_lsm", AK_LSM, "file_open"),                                   \
 	O("mmap_lsm", AK_LSM, "mmap_file"),                                    \
 	O("ptrunc_lsm", AK_LSM, "path_truncate"),                              \
-	O("ftrunc_lsm", AK_LSM, "file_truncate")
+	O("ftrunc_lsm", AK_LSM, "file_truncate"),                              \
+	O("chmod_lsm", AK_LSM, "path_chmod"),                                  \
+	O("chown_lsm", AK_LSM, "path_chown"),                                  \
+	O("setxattr_lsm", AK_LSM, "inode_setxattr"),                           \
+	O("rmxattr_lsm", AK_LSM, "inode_removexattr")
 
 /* BPF LSM programs (lsm.bpf.h) where bpf is an active LSM; the hooks
  * that older kernels lack are optional. */
@@ -114,6 +120,23 @@ static const struct prog_def files_tp[] = {
 	O("sys_enter_ftruncate", AK_TP, "syscalls/sys_enter_ftruncate"),
 	O("sys_enter_truncate", AK_TP, "syscalls/sys_enter_truncate"),
 	O("sys_enter_mmap", AK_TP, "syscalls/sys_enter_mmap"),
+	O("sys_enter_fallocate", AK_TP, "syscalls/sys_enter_fallocate"),
+	O("sys_enter_fchmod", AK_TP, "syscalls/sys_enter_fchmod"),
+	O("sys_enter_fchown", AK_TP, "syscalls/sys_enter_fchown"),
+	O("sys_enter_fsetxattr", AK_TP, "syscalls/sys_enter_fsetxattr"),
+	O("sys_enter_fremovexattr", AK_TP, "syscalls/sys_enter_fremovexattr"),
+	O("sys_enter_chmod", AK_TP, "syscalls/sys_enter_chmod"),
+	O("sys_enter_fchmodat", AK_TP, "syscalls/sys_enter_fchmodat"),
+	O("sys_enter_fchmodat2", AK_TP, "syscalls/sys_enter_fchmodat2"),
+	O("sys_enter_chown", AK_TP, "syscalls/sys_enter_chown"),
+	O("sys_enter_lchown", AK_TP, "syscalls/sys_enter_lchown"),
+	O("sys_enter_fchownat", AK_TP, "syscalls/sys_enter_fchownat"),
+	O("sys_enter_setxattr", AK_TP, "syscalls/sys_enter_setxattr"),
+	O("sys_enter_lsetxattr", AK_TP, "syscalls/sys_enter_lsetxattr"),
+	O("sys_enter_setxattrat", AK_TP, "syscalls/sys_enter_setxattrat"),
+	O("sys_enter_removexattr", AK_TP, "syscalls/sys_enter_removexattr"),
+	O("sys_enter_lremovexattr", AK_TP, "syscalls/sys_enter_lremovexattr"),
+	O("sys_enter_removexattrat", AK_TP, "syscalls/sys_enter_removexattrat"),
 	NAME_PROGS,
 };
 

@@ -43,10 +43,35 @@ int BPF_PROG(ftrunc_lsm, struct file *file, int ret)
 	return ret;
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(fopen_lsm, struct file *file, int ret)
+SEC("lsm/path_chmod")
+int BPF_PROG(chmod_lsm, const struct path *path, umode_t mode, int ret)
 {
-	forget_file(file);
+	on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHMOD);
+	return ret;
+}
+
+/* kuid_t and kgid_t are one-word structs, passed as integers. */
+SEC("lsm/path_chown")
+int BPF_PROG(chown_lsm, const struct path *path, __u32 uid, __u32 gid, int ret)
+{
+	on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHOWN);
+	return ret;
+}
+
+/* The first argument is a struct user_namespace * before 6.3, a struct
+ * mnt_idmap * since. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(setxattr_lsm, void *idmap, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
+{
+	on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_SETXATTR);
+	return ret;
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(rmxattr_lsm, void *idmap, struct dentry *dentry, const char *name, int ret)
+{
+	on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_REMOVEXATTR);
 	return ret;
 }
 

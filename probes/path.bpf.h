@@ -54,8 +54,9 @@ struct verdict_key {
 
 struct verdict {
 	__u64 epoch;
+	__u64 dir_ino;
 	__u32 match;
-	__u32 pad;
+	__u32 below;
 };
 
 struct {
@@ -65,7 +66,16 @@ struct {
 	__type(value, struct verdict);
 } verdicts SEC(".maps");
 
-static __always_inline __u32 dir_walk(struct dentry *dentry, __u64 dev)
+/* What matched: the file's identity, how, and for a directory match which
+ * directory and how many components below it the file lies. */
+struct match_info {
+	struct probe_inode_key key;
+	__u64 dir_ino;
+	__u32 match;         /* enum probe_match, or 0 */
+	__u32 below;
+};
+
+static __always_inline void dir_walk(struct dentry *dentry, struct verdict *v, __u64 dev)
 {
 	struct probe_inode_key pk = { .dev = dev };
 
@@ -76,40 +86,49 @@ static __always_inline __u32 dir_walk(struct dentry *dentry, __u64 dev)
 			break;
 		/* d_parent never leaves the superblock: same device. */
 		pk.ino = BPF_CORE_READ(parent, d_inode, i_ino);
-		if (bpf_map_lookup_elem(&watch_dirs, &pk))
-			return PROBE_MATCH_DIR;
+		if (bpf_map_lookup_elem(&watch_dirs, &pk)) {
+			v->match = PROBE_MATCH_DIR;
+			v->dir_ino = pk.ino;
+			v->below = i + 1;
+			return;
+		}
 		dentry = parent;
 	}
-	return 0;
 }
 
-/* enum probe_match, or 0.  Fills *key with the file's identity. */
+/* Fills *m; returns m->match. */
 static __always_inline __u32 watch_match(struct inode *inode, struct dentry *dentry,
-					 struct probe_inode_key *key)
+					 struct match_info *m)
 {
 	struct verdict_key vk = {};
 	struct verdict nv = {}, *v;
 	__u64 epoch;
 
-	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key->ino = BPF_CORE_READ(inode, i_ino);
-	if (bpf_map_lookup_elem(&watch_files, key))
-		return PROBE_MATCH_FILE;
+	m->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	m->key.ino = BPF_CORE_READ(inode, i_ino);
+	m->match = m->below = 0;
+	m->dir_ino = 0;
+	if (bpf_map_lookup_elem(&watch_files, &m->key))
+		return m->match = PROBE_MATCH_FILE;
 	if (!*(volatile __u32 *)&watch_ndirs)
 		return 0;
 
 	vk.dentry = (__u64)dentry;
-	vk.dev = key->dev;
-	vk.ino = key->ino;
+	vk.dev = m->key.dev;
+	vk.ino = m->key.ino;
 	vk.gen = BPF_CORE_READ(inode, i_generation);
 	epoch = *(volatile __u64 *)&dir_epoch;
 	v = bpf_map_lookup_elem(&verdicts, &vk);
-	if (v && v->epoch == epoch)
-		return v->match;
-	nv.epoch = epoch;
-	nv.match = dir_walk(dentry, key->dev);
-	bpf_map_update_elem(&verdicts, &vk, &nv, BPF_ANY);
-	return nv.match;
+	if (!v || v->epoch != epoch) {
+		nv.epoch = epoch;
+		dir_walk(dentry, &nv, m->key.dev);
+		bpf_map_update_elem(&verdicts, &vk, &nv, BPF_ANY);
+		v = &nv;
+	}
+	m->match = v->match;
+	m->dir_ino = v->dir_ino;
+	m->below = v->below;
+	return m->match;
 }
 
 /* A file whose basename is watched, for files that are not the watched
@@ -142,6 +161,7 @@ static __always_inline void path_walk(struct probe_path *p, struct dentry *dentr
 	for (int i = 0; i < PROBE_PATH_DEPTH; i++) {
 		struct dentry *mnt_root, *parent;
 		const unsigned char *name;
+		bool pseudo;
 		long n;
 
 		if (dentry == root_dentry && vfsmnt == root_mnt) {
@@ -150,11 +170,14 @@ static __always_inline void path_walk(struct probe_path *p, struct dentry *dentr
 		}
 		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 		parent = BPF_CORE_READ(dentry, d_parent);
-		if (dentry == mnt_root || dentry == parent) {
+		/* A pseudo file (a memfd, an anonymous inode) is its own
+		 * parent without being a mount's root: its name, then stop. */
+		pseudo = dentry == parent && dentry != mnt_root;
+		if (!pseudo && (dentry == mnt_root || dentry == parent)) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt || !up) {     /* the global root */
-				flags = 0;
+				flags = mount_detached(mnt) ? PROBE_PATH_DETACHED : 0;
 				break;
 			}
 			/* Continue in the parent mount, from the mount point. */
@@ -171,9 +194,13 @@ static __always_inline void path_walk(struct probe_path *p, struct dentry *dentr
 			break;
 		off = (off + (__u32)n) & PATH_OFF_MASK;
 		depth++;
+		if (pseudo) {
+			flags = PROBE_PATH_DETACHED;
+			break;
+		}
 		dentry = parent;
 	}
-	if (flags)
+	if (flags & PROBE_PATH_TRUNCATED)
 		stat_inc(PROBE_STAT_PATH_TRUNC);
 	p->len = off;
 	p->depth = depth;

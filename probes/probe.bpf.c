@@ -52,7 +52,9 @@ struct sys_exit_ctx {
 #define FMODE_READ   0x1
 #define FMODE_WRITE  0x2
 #define FMODE_PATH   0x4000
+#define PROT_READ    0x1
 #define PROT_WRITE   0x2
+#define PROT_EXEC    0x4
 #define AF_INET      2
 #define AF_INET6     10
 #define IPPROTO_TCP  6
@@ -80,6 +82,9 @@ static __always_inline struct task_struct *current_task(void)
 
 /* ---- exec, exit, fork ------------------------------------------------ */
 
+/* The argument block, or when it is longer than PROBE_ARGS_MAX its first
+ * PROBE_ARGS_HEAD and last PROBE_ARGS_TAIL bytes: padding cannot push a
+ * payload out of sight. */
 static __always_inline void read_args(struct probe_exec *r, struct task_struct *task)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
@@ -93,15 +98,21 @@ static __always_inline void read_args(struct probe_exec *r, struct task_struct *
 	if (end <= start)
 		return;
 	len = end - start;
-	if (len > PROBE_ARGS_MAX) {
-		len = PROBE_ARGS_MAX;
-		r->flags |= PROBE_EXEC_TRUNC_ARGS;
-	}
-	if (bpf_probe_read_user(r->args, len, (void *)start) < 0) {
-		r->flags |= PROBE_EXEC_ERROR_ARGS;
+	if (len <= PROBE_ARGS_MAX) {
+		if (bpf_probe_read_user(r->args, len, (void *)start) < 0)
+			goto err;
+		r->args_len = len;
 		return;
 	}
-	r->args_len = len;
+	r->flags |= PROBE_EXEC_TRUNC_ARGS;
+	if (bpf_probe_read_user(r->args, PROBE_ARGS_HEAD, (void *)start) < 0 ||
+	    bpf_probe_read_user(r->args + PROBE_ARGS_HEAD, PROBE_ARGS_TAIL,
+				(void *)(end - PROBE_ARGS_TAIL)) < 0)
+		goto err;
+	r->args_len = PROBE_ARGS_MAX;
+	return;
+err:
+	r->flags |= PROBE_EXEC_ERROR_ARGS;
 }
 
 static __always_inline void read_cgroup(struct probe_exec *r, struct task_struct *task)
@@ -118,13 +129,47 @@ static __always_inline void read_cgroup(struct probe_exec *r, struct task_struct
 		r->cgroup_len = n - 1;
 }
 
+/* "/dev/fd/N" or "/proc/self/fd/N": fexecve or execveat(fd, "", ...). */
+static __always_inline bool by_descriptor(const char *filename)
+{
+	static const char dev_fd[8] = "/dev/fd/", proc[6] = "/proc/";
+	char p[8] = {};
+	bool a = true, b = true;
+
+	bpf_probe_read_kernel(p, sizeof(p), filename);
+	for (int i = 0; i < 8; i++) {
+		a = a && p[i] == dev_fd[i];
+		b = b && (i >= 6 || p[i] == proc[i]);
+	}
+	return a || b;
+}
+
+static __always_inline void send_exe(void *ctx, struct task_struct *task)
+{
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct probe_exe *r;
+
+	if (!exe)
+		return;
+	r = RESERVE(struct probe_exe);
+	if (!r)
+		return;
+	fill_hdr(&r->h, PROBE_REC_EXE, task);
+	path_walk(&r->path, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt),
+		  task);
+	SUBMIT(ctx, r);
+}
+
 static __always_inline int do_exec(void *ctx, const char *filename)
 {
 	struct task_struct *task = current_task();
-	struct probe_exec *r = RESERVE(struct probe_exec);
+	struct probe_exec *r;
 	struct path pwd;
 	long n;
 
+	if (by_descriptor(filename))
+		send_exe(ctx, task);
+	r = RESERVE(struct probe_exec);
 	if (!r)
 		return 0;
 	fill_hdr(&r->h, PROBE_REC_EXEC, task);
@@ -213,16 +258,24 @@ int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
 
 /* ---- files ----------------------------------------------------------- */
 
+/* Repeats are suppressed per (process, inode, access): a process flooding
+ * accesses to a watched file gets one event per REPEAT_NS, carrying how
+ * many like accesses were left out, and cannot crowd other processes'
+ * first accesses out of the ring buffer.  A repeat due again is only sent
+ * while the ring buffer is at most half full; first accesses always are. */
+#define REPEAT_NS 1000000000ULL
+
 struct seen_key {
 	__u32 tgid;
-	__u32 pad;
-	__u64 file;
+	__u32 access;    /* PROBE_MAY_* | PROBE_KIND_* */
+	__u64 dev;
+	__u64 ino;
 };
 
 struct seen_val {
 	__u64 mm;        /* the process image: an exec starts afresh */
-	__u32 mask;
-	__u32 pad;
+	__u64 last;      /* when it was last reported */
+	__u64 count;     /* suppressed since */
 };
 
 struct {
@@ -232,48 +285,77 @@ struct {
 	__type(value, struct seen_val);
 } seen SEC(".maps");
 
-/* How an access relates to the "seen" map. */
-enum seen_mode {
-	SEEN_NONE,      /* always reported, not remembered (truncation) */
-	SEEN_CHECK,     /* reads and writes: once per open file and kind */
-	SEEN_OPEN,      /* a new open file: always reported, remembered */
-};
-
-/* True if this process image already reported `mask` on this open file.
- * A struct file freed by close is often reallocated at the same address
- * by the next open, which is why every open (SEEN_OPEN, or
- * security_file_open in LSM mode) starts the entry afresh. */
-static __always_inline bool seen_before(struct task_struct *task, struct file *file,
-					__u32 mask, enum seen_mode mode)
+/* True if this access is a repeat to leave out; else *repeats is how many
+ * were left out since the last report. */
+static __always_inline bool suppressed(struct task_struct *task, const struct probe_inode_key *k,
+				       __u32 access, __u32 *repeats)
 {
-	struct seen_key k = { .tgid = BPF_CORE_READ(task, tgid), .file = (__u64)file };
+	struct seen_key sk = { .tgid = BPF_CORE_READ(task, tgid), .access = access,
+			       .dev = k->dev, .ino = k->ino };
 	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
-	struct seen_val nv = { .mm = mm, .mask = mask };
-	struct seen_val *v;
+	__u64 now = bpf_ktime_get_ns();
+	struct seen_val nv = { .mm = mm, .last = now };
+	struct seen_val *v = bpf_map_lookup_elem(&seen, &sk);
 
-	if (mode == SEEN_CHECK) {
-		v = bpf_map_lookup_elem(&seen, &k);
-		if (v && v->mm == mm) {
-			if ((v->mask & mask) == mask)
-				return true;
-			nv.mask |= v->mask;
+	*repeats = 0;
+	if (v && v->mm == mm) {
+		if (now - v->last < REPEAT_NS || !ring_has_room()) {
+			__sync_fetch_and_add(&v->count, 1);
+			return true;
 		}
+		*repeats = (__u32)v->count;
 	}
-	bpf_map_update_elem(&seen, &k, &nv, BPF_ANY);
+	bpf_map_update_elem(&seen, &sk, &nv, BPF_ANY);
 	return false;
 }
 
-/* by_name: also look the basename up (opens and the security_* hooks;
+/* O_TRUNC is folded out of f_mode and f_flags by the time an open
+ * returns; the caller's flags are read back from its saved registers.
+ * `how`: which argument holds them (3 for openat, 2 for open), or -3 for
+ * openat2's struct open_how.  0: not an open. */
+#define O_TRUNC 01000
+
+static __always_inline bool open_truncates(int how)
+{
+	struct pt_regs *regs;
+	__u64 flags = 0;
+	void *uhow;
+
+	if (!how)
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return false;
+	if (how == 2) {
+		flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	} else if (how == 3) {
+		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else {
+		uhow = (void *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		bpf_probe_read_user(&flags, sizeof(flags), uhow);
+	}
+	return flags & O_TRUNC;
+}
+
+/* One access to report if the file is watched.  kind: PROBE_KIND_*;
+ * by_name: also look the basename up (opens and the security_* hooks;
  * not the read and write system calls, which run on every call). */
+struct access {
+	__u32 mask;
+	__u32 kind;
+	__u32 hook;
+	int open_how;        /* see open_truncates */
+	bool by_name;
+};
+
 static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
-				  struct file *file, __u32 mask, __u32 hook, enum seen_mode mode,
-				  bool by_name)
+				  const struct access *a)
 {
 	struct task_struct *task;
-	struct probe_inode_key key;
+	struct match_info m;
 	struct probe_file *r;
 	struct inode *inode;
-	__u32 match;
+	__u32 mask = a->mask, repeats;
 
 	if (!dentry || !mask)
 		return 0;
@@ -281,14 +363,15 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	if (!inode)
 		return 0;
 	stat_inc(PROBE_STAT_FILE_SEEN);
-	match = watch_match(inode, dentry, &key);
-	if (!match && by_name && name_watched(dentry))
-		match = PROBE_MATCH_NAME;
-	if (!match)
+	if (!watch_match(inode, dentry, &m) && a->by_name && name_watched(dentry))
+		m.match = PROBE_MATCH_NAME;
+	if (!m.match)
 		return 0;
-	stat_inc(match == PROBE_MATCH_NAME ? PROBE_STAT_NAME_CANDIDATE : PROBE_STAT_FILE_MATCHED);
+	stat_inc(m.match == PROBE_MATCH_NAME ? PROBE_STAT_NAME_CANDIDATE : PROBE_STAT_FILE_MATCHED);
+	if (!(mask & PROBE_MAY_WRITE) && open_truncates(a->open_how))
+		mask |= PROBE_MAY_WRITE;
 	task = current_task();
-	if (file && mode != SEEN_NONE && seen_before(task, file, mask, mode)) {
+	if (suppressed(task, &m.key, mask | a->kind, &repeats)) {
 		stat_inc(PROBE_STAT_FILE_DEDUP);
 		return 0;
 	}
@@ -296,40 +379,29 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	if (!r)
 		return 0;
 	fill_hdr(&r->h, PROBE_REC_FILE, task);
-	r->hook = hook;
+	r->hook = a->hook;
 	r->mask = mask;
-	r->match = match;
+	r->match = m.match;
 	r->mode = BPF_CORE_READ(inode, i_mode);
-	r->dev = key.dev;
-	r->ino = key.ino;
+	r->dev = m.key.dev;
+	r->ino = m.key.ino;
+	r->dir_ino = m.dir_ino;
+	r->below = m.below;
+	r->repeats = repeats;
+	r->pad = 0;
 	path_walk(&r->path, dentry, mnt, task);
 	SUBMIT(ctx, r);
 	return 0;
 }
 
-static __always_inline int report_file(void *ctx, struct file *file, __u32 mask, __u32 hook,
-				       enum seen_mode mode, bool by_name)
+static __always_inline int report_file(void *ctx, struct file *file, const struct access *a)
 {
 	if (!file)
 		return 0;
-	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      file, mask, hook, mode, by_name);
+	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), a);
 }
 
-/* An open of a watched file forgets what its struct file's address was
- * used for before (LSM mode, where opens are not reported). */
-static __always_inline int forget_file(struct file *file)
-{
-	struct task_struct *task = current_task();
-	struct seen_key k = { .tgid = BPF_CORE_READ(task, tgid), .file = (__u64)file };
-	struct probe_inode_key key;
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-
-	if (inode && (watch_match(inode, dentry, &key) || name_watched(dentry)))
-		bpf_map_delete_elem(&seen, &k);
-	return 0;
-}
+#define ACCESS(m, k, h, by) (&(struct access){ .mask = (m), .kind = (k), .hook = (h), .by_name = (by) })
 
 static __always_inline struct file *fd_file(long fd)
 {
@@ -348,8 +420,8 @@ static __always_inline struct file *fd_file(long fd)
 	return f;
 }
 
-/* The access an open file grants, from its f_mode (the open flags are
- * already folded in; O_TRUNC on a read-only open is not seen). */
+/* The access an open file grants, from its f_mode (O_TRUNC is not in it:
+ * see open_truncates). */
 static __always_inline __u32 file_mask(struct file *file)
 {
 	__u32 fmode = BPF_CORE_READ(file, f_mode);
@@ -364,36 +436,61 @@ static __always_inline __u32 file_mask(struct file *file)
 	return mask;
 }
 
+/* A mapping reads the file (PROT_READ or PROT_EXEC) and, writable, may
+ * write it (the seed's security_mmap_file selector: prot & PROT_WRITE). */
+static __always_inline __u32 prot_mask(unsigned long prot)
+{
+	__u32 mask = 0;
+
+	if (prot & PROT_WRITE)
+		mask |= PROBE_MAY_WRITE;
+	if (prot & (PROT_READ | PROT_EXEC))
+		mask |= PROBE_MAY_READ;
+	return mask;
+}
+
 /* security_* hooks: fentry where the kernel allows it, else kprobes.  The
  * bodies are shared; only the entry points differ by attach type. */
 
 static __always_inline int on_file_permission(void *ctx, struct file *file, int mask)
 {
-	return report_file(ctx, file, mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
-			   PROBE_HOOK_SECURITY_FILE_PERMISSION, SEEN_CHECK, true);
+	return report_file(ctx, file, ACCESS(mask & (PROBE_MAY_READ | PROBE_MAY_WRITE),
+					     PROBE_KIND_DATA,
+					     PROBE_HOOK_SECURITY_FILE_PERMISSION, true));
 }
 
 static __always_inline int on_mmap_file(void *ctx, struct file *file, unsigned long prot)
 {
-	if (!(prot & PROT_WRITE))
-		return 0;
-	return report_file(ctx, file, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_MMAP_FILE, SEEN_CHECK,
-			   true);
+	return report_file(ctx, file, ACCESS(prot_mask(prot), PROBE_KIND_DATA,
+					     PROBE_HOOK_SECURITY_MMAP_FILE, true));
 }
 
 static __always_inline int on_path_truncate(void *ctx, const struct path *path)
 {
-	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-		      PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_PATH_TRUNCATE, SEEN_NONE, true);
+	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt),
+		      ACCESS(PROBE_MAY_WRITE, PROBE_KIND_TRUNCATE,
+			     PROBE_HOOK_SECURITY_PATH_TRUNCATE, true));
 }
 
 /* Since 6.2 ftruncate and O_TRUNC go through security_file_truncate. */
 static __always_inline int on_file_truncate(void *ctx, struct file *file)
 {
-	if (!file)
-		return 0;
-	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SECURITY_FILE_TRUNCATE, SEEN_NONE, true);
+	return report_file(ctx, file, ACCESS(PROBE_MAY_WRITE, PROBE_KIND_TRUNCATE,
+					     PROBE_HOOK_SECURITY_FILE_TRUNCATE, true));
+}
+
+/* Metadata: mode and owner by path (CONFIG_SECURITY_PATH), extended
+ * attributes by dentry alone (the path is then the one below its file
+ * system's root). */
+static __always_inline int on_path_meta(void *ctx, const struct path *path, __u32 hook)
+{
+	return report(ctx, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt),
+		      ACCESS(PROBE_MAY_WRITE, PROBE_KIND_META, hook, true));
+}
+
+static __always_inline int on_dentry_meta(void *ctx, struct dentry *dentry, __u32 hook)
+{
+	return report(ctx, dentry, NULL, ACCESS(PROBE_MAY_WRITE, PROBE_KIND_META, hook, true));
 }
 
 SEC("fentry/security_file_permission")
@@ -411,8 +508,31 @@ int BPF_PROG(ptrunc_fentry, const struct path *path) { return on_path_truncate(c
 SEC("fentry/security_file_truncate")
 int BPF_PROG(ftrunc_fentry, struct file *file) { return on_file_truncate(ctx, file); }
 
-SEC("fentry/security_file_open")
-int BPF_PROG(fopen_fentry, struct file *file) { return forget_file(file); }
+SEC("fentry/security_path_chmod")
+int BPF_PROG(chmod_fentry, const struct path *path)
+{
+	return on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHMOD);
+}
+
+SEC("fentry/security_path_chown")
+int BPF_PROG(chown_fentry, const struct path *path)
+{
+	return on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHOWN);
+}
+
+/* The first argument is a struct user_namespace * before 6.3, a struct
+ * mnt_idmap * since; the dentry is second in both. */
+SEC("fentry/security_inode_setxattr")
+int BPF_PROG(setxattr_fentry, void *idmap, struct dentry *dentry)
+{
+	return on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_SETXATTR);
+}
+
+SEC("fentry/security_inode_removexattr")
+int BPF_PROG(rmxattr_fentry, void *idmap, struct dentry *dentry)
+{
+	return on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_REMOVEXATTR);
+}
 
 SEC("kprobe/security_file_permission")
 int BPF_KPROBE(fp_kprobe, struct file *file, int mask) { return on_file_permission(ctx, file, mask); }
@@ -429,52 +549,74 @@ int BPF_KPROBE(ptrunc_kprobe, const struct path *path) { return on_path_truncate
 SEC("kprobe/security_file_truncate")
 int BPF_KPROBE(ftrunc_kprobe, struct file *file) { return on_file_truncate(ctx, file); }
 
-SEC("kprobe/security_file_open")
-int BPF_KPROBE(fopen_kprobe, struct file *file) { return forget_file(file); }
+SEC("kprobe/security_path_chmod")
+int BPF_KPROBE(chmod_kprobe, const struct path *path)
+{
+	return on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHMOD);
+}
+
+SEC("kprobe/security_path_chown")
+int BPF_KPROBE(chown_kprobe, const struct path *path)
+{
+	return on_path_meta(ctx, path, PROBE_HOOK_SECURITY_PATH_CHOWN);
+}
+
+SEC("kprobe/security_inode_setxattr")
+int BPF_KPROBE(setxattr_kprobe, void *idmap, struct dentry *dentry)
+{
+	return on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_SETXATTR);
+}
+
+SEC("kprobe/security_inode_removexattr")
+int BPF_KPROBE(rmxattr_kprobe, void *idmap, struct dentry *dentry)
+{
+	return on_dentry_meta(ctx, dentry, PROBE_HOOK_SECURITY_INODE_REMOVEXATTR);
+}
 
 #include "lsm.bpf.h"
 
 /* Syscall tracepoints.  Opens are reported at exit, from the descriptor
  * the call returned: the match is on the file actually opened. */
 
-static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook)
+static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook, int how)
 {
 	struct file *file = fd_file(ctx->ret);
 
 	if (!file)
 		return 0;
-	return report_file(ctx, file, file_mask(file), hook, SEEN_OPEN, true);
+	return report_file(ctx, file, &(struct access){ .mask = file_mask(file),
+			   .kind = PROBE_KIND_DATA, .hook = hook, .open_how = how, .by_name = true });
 }
 
-#define OPEN_EXIT(name, hook)                                                  \
+#define OPEN_EXIT(name, hook, how)                                             \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
-	int sys_exit_##name(struct sys_exit_ctx *ctx)                  \
+	int sys_exit_##name(struct sys_exit_ctx *ctx)                          \
 	{                                                                      \
-		return on_open(ctx, hook);                                   \
+		return on_open(ctx, hook, how);                                \
 	}
 
-OPEN_EXIT(openat, PROBE_HOOK_SYS_OPENAT)
-OPEN_EXIT(openat2, PROBE_HOOK_SYS_OPENAT2)
+OPEN_EXIT(openat, PROBE_HOOK_SYS_OPENAT, 3)
+OPEN_EXIT(openat2, PROBE_HOOK_SYS_OPENAT2, -3)
 #ifdef __TARGET_ARCH_x86
-OPEN_EXIT(open, PROBE_HOOK_SYS_OPEN)
-OPEN_EXIT(creat, PROBE_HOOK_SYS_CREAT)
+OPEN_EXIT(open, PROBE_HOOK_SYS_OPEN, 2)
+OPEN_EXIT(creat, PROBE_HOOK_SYS_CREAT, 0)
 #endif
 
-/* Reads and writes through a descriptor: what an open in this process
- * did not show, above all a descriptor inherited from a parent. */
-static __always_inline int fd_access(struct sys_enter_ctx *ctx, int argi,
-				     __u32 mask, __u32 hook)
+/* Calls on a descriptor: what an open in this process did not show, above
+ * all a descriptor inherited from a parent or opened by handle. */
+static __always_inline int fd_access(struct sys_enter_ctx *ctx, int argi, __u32 mask,
+				     __u32 kind, __u32 hook, bool by_name)
 {
 	long fd = (long)ctx->args[argi];
 
-	return report_file(ctx, fd_file(fd), mask, hook, SEEN_CHECK, false);
+	return report_file(ctx, fd_file(fd), ACCESS(mask, kind, hook, by_name));
 }
 
 #define FD_ENTER(name, argi, mask, hook)                                       \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
-	int sys_enter_##name(struct sys_enter_ctx *ctx)                \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                        \
 	{                                                                      \
-		return fd_access(ctx, argi, mask, hook);                       \
+		return fd_access(ctx, argi, mask, PROBE_KIND_DATA, hook, false); \
 	}
 
 FD_ENTER(read, 0, PROBE_MAY_READ, PROBE_HOOK_SYS_READ)
@@ -487,14 +629,15 @@ FD_ENTER(pwrite64, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITE64)
 FD_ENTER(writev, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_WRITEV)
 FD_ENTER(pwritev, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITEV)
 FD_ENTER(pwritev2, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_PWRITEV2)
+FD_ENTER(fallocate, 0, PROBE_MAY_WRITE, PROBE_HOOK_SYS_FALLOCATE)
 
 /* Two descriptors: the source is read, the destination written. */
 #define FD2_ENTER(name, in, out, hook)                                         \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
-	int sys_enter_##name(struct sys_enter_ctx *ctx)                \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                        \
 	{                                                                      \
-		fd_access(ctx, in, PROBE_MAY_READ, hook);                      \
-		return fd_access(ctx, out, PROBE_MAY_WRITE, hook);             \
+		fd_access(ctx, in, PROBE_MAY_READ, PROBE_KIND_DATA, hook, false); \
+		return fd_access(ctx, out, PROBE_MAY_WRITE, PROBE_KIND_DATA, hook, false); \
 	}
 
 FD2_ENTER(sendfile64, 1, 0, PROBE_HOOK_SYS_SENDFILE64)
@@ -504,23 +647,30 @@ FD2_ENTER(splice, 0, 2, PROBE_HOOK_SYS_SPLICE)
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
 int sys_enter_ftruncate(struct sys_enter_ctx *ctx)
 {
-	struct file *file = fd_file((long)ctx->args[0]);
-
-	if (!file)
-		return 0;
-	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
-		      NULL, PROBE_MAY_WRITE, PROBE_HOOK_SYS_FTRUNCATE, SEEN_NONE, true);
+	return fd_access(ctx, 0, PROBE_MAY_WRITE, PROBE_KIND_TRUNCATE, PROBE_HOOK_SYS_FTRUNCATE,
+			 true);
 }
 
-/* mmap(..., prot, flags, fd, off): a writable mapping, as the seed's
- * security_mmap_file selector (prot & PROT_WRITE). */
+/* mmap(addr, len, prot, flags, fd, off) of a file. */
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int sys_enter_mmap(struct sys_enter_ctx *ctx)
 {
-	if (!(ctx->args[2] & PROT_WRITE))
-		return 0;
-	return fd_access(ctx, 4, PROBE_MAY_WRITE, PROBE_HOOK_SYS_MMAP);
+	return fd_access(ctx, 4, prot_mask(ctx->args[2]), PROBE_KIND_DATA, PROBE_HOOK_SYS_MMAP,
+			 false);
 }
+
+/* Metadata changes through a descriptor. */
+#define FD_META(name, hook)                                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                        \
+	{                                                                      \
+		return fd_access(ctx, 0, PROBE_MAY_WRITE, PROBE_KIND_META, hook, true); \
+	}
+
+FD_META(fchmod, PROBE_HOOK_SYS_FCHMOD)
+FD_META(fchown, PROBE_HOOK_SYS_FCHOWN)
+FD_META(fsetxattr, PROBE_HOOK_SYS_FSETXATTR)
+FD_META(fremovexattr, PROBE_HOOK_SYS_FREMOVEXATTR)
 
 /* ---- path-name system calls ------------------------------------------ */
 
@@ -544,8 +694,10 @@ static __noinline bool basename_watched(const char *uname)
 	return bpf_map_lookup_elem(&watch_names, &k) != NULL;
 }
 
-static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
-				     const char *name2, bool always)
+/* always: every call, not only those naming a watched basename (the
+ * rare calls, whose name user space resolves to an inode). */
+static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const char *name,
+					const char *name2, bool always, __u32 at_flags)
 {
 	struct probe_name *r;
 
@@ -557,6 +709,8 @@ static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
 		return 0;
 	fill_hdr(&r->h, PROBE_REC_NAME, current_task());
 	r->hook = hook;
+	r->dirfd = dirfd;
+	r->at_flags = at_flags;
 	r->pad = 0;
 	if (bpf_probe_read_user_str(r->name, sizeof(r->name), name) < 0)
 		r->name[0] = 0;
@@ -567,6 +721,12 @@ static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
 	return 0;
 }
 
+static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
+				     const char *name2, bool always)
+{
+	return name_call_at(ctx, hook, PROBE_AT_FDCWD, name, name2, always, 0);
+}
+
 #define ARG(ctx, i) ((const char *)(ctx)->args[i])
 
 /* truncate(2) names its file; it is rare, so every call goes to user space. */
@@ -575,6 +735,34 @@ int sys_enter_truncate(struct sys_enter_ctx *ctx)
 {
 	return name_call(ctx, PROBE_HOOK_SYS_TRUNCATE, ARG(ctx, 0), NULL, true);
 }
+
+/* Metadata changes by name (mode, owner, extended attributes): every call
+ * goes to user space, which resolves the name to an inode, so that a hard
+ * link with another name cannot hide the change. */
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH       0x1000
+
+#define META_AT(name, hook, dfd, path, flags)                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int sys_enter_##name(struct sys_enter_ctx *ctx)                        \
+	{                                                                      \
+		return name_call_at(ctx, hook, (dfd), ARG(ctx, path), NULL, true, (flags)); \
+	}
+
+META_AT(fchmodat, PROBE_HOOK_SYS_FCHMODAT, (int)ctx->args[0], 1, 0)
+META_AT(fchmodat2, PROBE_HOOK_SYS_FCHMODAT2, (int)ctx->args[0], 1, (__u32)ctx->args[3])
+META_AT(fchownat, PROBE_HOOK_SYS_FCHOWNAT, (int)ctx->args[0], 1, (__u32)ctx->args[4])
+META_AT(setxattr, PROBE_HOOK_SYS_SETXATTR, PROBE_AT_FDCWD, 0, 0)
+META_AT(lsetxattr, PROBE_HOOK_SYS_LSETXATTR, PROBE_AT_FDCWD, 0, AT_SYMLINK_NOFOLLOW)
+META_AT(removexattr, PROBE_HOOK_SYS_REMOVEXATTR, PROBE_AT_FDCWD, 0, 0)
+META_AT(lremovexattr, PROBE_HOOK_SYS_LREMOVEXATTR, PROBE_AT_FDCWD, 0, AT_SYMLINK_NOFOLLOW)
+META_AT(setxattrat, PROBE_HOOK_SYS_SETXATTRAT, (int)ctx->args[0], 1, (__u32)ctx->args[2])
+META_AT(removexattrat, PROBE_HOOK_SYS_REMOVEXATTRAT, (int)ctx->args[0], 1, (__u32)ctx->args[2])
+#ifdef __TARGET_ARCH_x86
+META_AT(chmod, PROBE_HOOK_SYS_CHMOD, PROBE_AT_FDCWD, 0, 0)
+META_AT(chown, PROBE_HOOK_SYS_CHOWN, PROBE_AT_FDCWD, 0, 0)
+META_AT(lchown, PROBE_HOOK_SYS_LCHOWN, PROBE_AT_FDCWD, 0, AT_SYMLINK_NOFOLLOW)
+#endif
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int sys_enter_unlinkat(struct sys_enter_ctx *ctx)

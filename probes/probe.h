@@ -17,17 +17,25 @@
 #define PROBE_COMM_LEN      16
 #define PROBE_FILENAME_MAX  512   /* exec: the file name as passed to execve */
 #define PROBE_ARGS_MAX      4096  /* exec: argv block, NUL-separated */
+#define PROBE_ARGS_HEAD     2048  /* ... when longer: its first bytes, then */
+#define PROBE_ARGS_TAIL     2048  /* its last bytes (the payload may follow padding) */
 #define PROBE_CGROUP_MAX    128   /* leaf name of the task's cgroup */
 #define PROBE_NAME_MAX      256   /* one path component (NAME_MAX + NUL) */
 #define PROBE_PATH_BUF      4096  /* components of one path */
 #define PROBE_PATH_DEPTH    32    /* components walked before giving up */
-#define PROBE_DIR_DEPTH     16    /* parents checked against watched dirs */
+#define PROBE_DIR_DEPTH     32    /* parents checked against watched dirs */
 #define PROBE_KEYNAME_MAX   64    /* basenames matched in the kernel */
 #define PROBE_WATCH_MAX     1024  /* entries of each watch map */
 
 /* Access mask, as the kernel's MAY_* bits (include/linux/fs.h). */
 #define PROBE_MAY_WRITE 0x2
 #define PROBE_MAY_READ  0x4
+
+/* Kinds of access kept apart by the repeat suppression (with the mask):
+ * a truncation or a metadata change is never hidden by earlier writes. */
+#define PROBE_KIND_DATA     0
+#define PROBE_KIND_TRUNCATE 0x100
+#define PROBE_KIND_META     0x200
 
 enum probe_rec_type {
 	PROBE_REC_EXEC = 1,
@@ -36,6 +44,7 @@ enum probe_rec_type {
 	PROBE_REC_FILE,       /* access to a watched file */
 	PROBE_REC_NAME,       /* a path-name syscall user space must resolve */
 	PROBE_REC_CONNECT,
+	PROBE_REC_EXE,        /* struct probe_exe */
 };
 
 /* Which kernel function or system call produced a record. */
@@ -73,6 +82,27 @@ enum probe_hook {
 	PROBE_HOOK_SYS_LINK,
 	PROBE_HOOK_SYS_LINKAT,
 	PROBE_HOOK_TCP_CONNECT,
+	PROBE_HOOK_SYS_FALLOCATE,
+	PROBE_HOOK_SYS_CHMOD,
+	PROBE_HOOK_SYS_FCHMOD,
+	PROBE_HOOK_SYS_FCHMODAT,
+	PROBE_HOOK_SYS_FCHMODAT2,
+	PROBE_HOOK_SYS_CHOWN,
+	PROBE_HOOK_SYS_LCHOWN,
+	PROBE_HOOK_SYS_FCHOWN,
+	PROBE_HOOK_SYS_FCHOWNAT,
+	PROBE_HOOK_SYS_SETXATTR,
+	PROBE_HOOK_SYS_LSETXATTR,
+	PROBE_HOOK_SYS_FSETXATTR,
+	PROBE_HOOK_SYS_SETXATTRAT,
+	PROBE_HOOK_SYS_REMOVEXATTR,
+	PROBE_HOOK_SYS_LREMOVEXATTR,
+	PROBE_HOOK_SYS_FREMOVEXATTR,
+	PROBE_HOOK_SYS_REMOVEXATTRAT,
+	PROBE_HOOK_SECURITY_PATH_CHMOD,
+	PROBE_HOOK_SECURITY_PATH_CHOWN,
+	PROBE_HOOK_SECURITY_INODE_SETXATTR,
+	PROBE_HOOK_SECURITY_INODE_REMOVEXATTR,
 	PROBE_HOOK_MAX,
 };
 
@@ -90,8 +120,8 @@ enum probe_stat {
 	PROBE_STAT_LOST,         /* records dropped: ring buffer full */
 	PROBE_STAT_FILE_SEEN,    /* file accesses checked against the watch */
 	PROBE_STAT_FILE_MATCHED, /* ... of which matched */
-	PROBE_STAT_FILE_DEDUP,   /* matched but already reported (same
-				    process, open file and access kind) */
+	PROBE_STAT_FILE_DEDUP,   /* matched but suppressed as a repeat (same
+				    process image, inode and access kind) */
 	PROBE_STAT_NAME_SEEN,    /* path-name syscalls checked */
 	PROBE_STAT_PATH_TRUNC,   /* paths cut at PROBE_PATH_DEPTH/BUF */
 	PROBE_STAT_NAME_CANDIDATE, /* sent for their basename alone */
@@ -106,6 +136,8 @@ enum probe_stat {
 
 /* path flags (struct probe_path.flags) */
 #define PROBE_PATH_TRUNCATED 0x1   /* the walk stopped before the root */
+#define PROBE_PATH_DETACHED  0x2   /* it ended at the root of a mount that is
+				      in no tree (a memfd, an anonymous file) */
 
 /* Identity of the task a record is about (the current task, except for
  * fork records, where it is the child). */
@@ -132,13 +164,23 @@ struct probe_exec {
 	struct probe_hdr h;
 	__u32 flags;         /* PROBE_EXEC_* */
 	__u16 filename_len;  /* without the NUL */
-	__u16 args_len;      /* bytes of args in use (argv[0] included) */
+	__u16 args_len;      /* bytes of args in use (argv[0] included); with
+				PROBE_EXEC_TRUNC_ARGS, PROBE_ARGS_HEAD bytes of
+				the block's start, then its last bytes */
 	__u16 cgroup_len;    /* without the NUL; 0: root cgroup or unknown */
 	__u16 pad[3];
 	char filename[PROBE_FILENAME_MAX];
 	char args[PROBE_ARGS_MAX];
 	char cgroup[PROBE_CGROUP_MAX];
 	struct probe_path cwd;
+};
+
+/* Sent just before the exec record of a program started through a
+ * descriptor (fexecve, execveat(fd, "", AT_EMPTY_PATH): the file name is
+ * "/dev/fd/N"): the file the process runs (mm->exe_file). */
+struct probe_exe {
+	struct probe_hdr h;
+	struct probe_path path;
 };
 
 struct probe_exit {
@@ -160,19 +202,28 @@ struct probe_file {
 	__u32 mode;          /* the inode's i_mode */
 	__u64 dev;           /* kernel dev_t of the file's superblock */
 	__u64 ino;
+	__u64 dir_ino;       /* PROBE_MATCH_DIR: the watched directory (on dev) */
+	__u32 repeats;       /* like accesses suppressed since the last report */
+	__u16 below;         /* PROBE_MATCH_DIR: components of path below it */
+	__u16 pad;
 	struct probe_path path;
 };
 
 /* A system call that names a file by path (truncate, unlink, rename,
- * link): the kernel has no struct file to match, so user space resolves
- * the name.  Sent when the basename is watched, or always for truncate. */
+ * link, chmod, chown, setxattr): the kernel has no struct file to match,
+ * so user space resolves the name.  Sent when the basename is watched, or
+ * always for truncate and the metadata calls. */
 struct probe_name {
 	struct probe_hdr h;
 	__u32 hook;
+	__s32 dirfd;         /* the *at calls' directory; PROBE_AT_FDCWD */
+	__u32 at_flags;      /* AT_EMPTY_PATH: the name is dirfd itself */
 	__u32 pad;
 	char name[PROBE_NAME_MAX];   /* as passed by the caller */
 	char name2[PROBE_NAME_MAX];  /* rename/link: the new name */
 };
+
+#define PROBE_AT_FDCWD (-100)
 
 struct probe_connect {
 	struct probe_hdr h;

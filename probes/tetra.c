@@ -106,6 +106,17 @@ char *tetra_args_from_argv(const char *block, size_t len)
 	return tetra_args_join(end + 1, len - (size_t)(end + 1 - block));
 }
 
+char *tetra_args_cut(const char *head, size_t hlen, const char *tail, size_t tlen)
+{
+	char *h = tetra_args_from_argv(head, hlen);
+	char *t = tetra_args_join(tail, tlen);
+	char *out = xasprintf("%s%s...%s%s", h, *h ? " " : "", *t ? " " : "", t);
+
+	free(h);
+	free(t);
+	return out;
+}
+
 const char *tetra_signal_name(int sig)
 {
 	static const char *const names[] = {
@@ -181,6 +192,27 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_SYS_LINK] = SYS("link"),
 		[PROBE_HOOK_SYS_LINKAT] = SYS("linkat"),
 		[PROBE_HOOK_TCP_CONNECT] = "tcp_connect",
+		[PROBE_HOOK_SYS_FALLOCATE] = SYS("fallocate"),
+		[PROBE_HOOK_SYS_CHMOD] = SYS("chmod"),
+		[PROBE_HOOK_SYS_FCHMOD] = SYS("fchmod"),
+		[PROBE_HOOK_SYS_FCHMODAT] = SYS("fchmodat"),
+		[PROBE_HOOK_SYS_FCHMODAT2] = SYS("fchmodat2"),
+		[PROBE_HOOK_SYS_CHOWN] = SYS("chown"),
+		[PROBE_HOOK_SYS_LCHOWN] = SYS("lchown"),
+		[PROBE_HOOK_SYS_FCHOWN] = SYS("fchown"),
+		[PROBE_HOOK_SYS_FCHOWNAT] = SYS("fchownat"),
+		[PROBE_HOOK_SYS_SETXATTR] = SYS("setxattr"),
+		[PROBE_HOOK_SYS_LSETXATTR] = SYS("lsetxattr"),
+		[PROBE_HOOK_SYS_FSETXATTR] = SYS("fsetxattr"),
+		[PROBE_HOOK_SYS_SETXATTRAT] = SYS("setxattrat"),
+		[PROBE_HOOK_SYS_REMOVEXATTR] = SYS("removexattr"),
+		[PROBE_HOOK_SYS_LREMOVEXATTR] = SYS("lremovexattr"),
+		[PROBE_HOOK_SYS_FREMOVEXATTR] = SYS("fremovexattr"),
+		[PROBE_HOOK_SYS_REMOVEXATTRAT] = SYS("removexattrat"),
+		[PROBE_HOOK_SECURITY_PATH_CHMOD] = "security_path_chmod",
+		[PROBE_HOOK_SECURITY_PATH_CHOWN] = "security_path_chown",
+		[PROBE_HOOK_SECURITY_INODE_SETXATTR] = "security_inode_setxattr",
+		[PROBE_HOOK_SECURITY_INODE_REMOVEXATTR] = "security_inode_removexattr",
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])
@@ -342,7 +374,7 @@ void tetra_event_end(evtree *t, const char *node, int64_t time_ns)
 }
 
 void tetra_add_file_access(evtree *t, int body, const char *function, const char *path,
-			   uint32_t mode, uint32_t mask)
+			   const char *watched, uint32_t mode, uint32_t mask, uint32_t repeats)
 {
 	int args, file;
 	char perm[11];
@@ -351,12 +383,16 @@ void tetra_add_file_access(evtree *t, int body, const char *function, const char
 	args = evtree_array(t, body, "args");
 	file = evtree_object(t, evtree_object(t, args, NULL), "file_arg");
 	tetra_add_string(t, file, "path", path, strlen(path));
+	if (watched)
+		tetra_add_string(t, file, "watched_path", watched, strlen(watched));
 	if (mode) {
 		tetra_permission(mode, perm);
 		evtree_string(t, file, "permission", perm, strlen(perm));
 	}
 	evtree_int(t, evtree_object(t, args, NULL), "int_arg", mask);
 	evtree_string(t, body, "action", "KPROBE_ACTION_POST", 18);
+	if (repeats)
+		evtree_int(t, body, "repeats", repeats);
 }
 
 static void add_lit(evtree *t, int o, const char *key, const char *s)

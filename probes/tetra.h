@@ -32,6 +32,9 @@ size_t tetra_exec_id(char *out, size_t size, const char *node, uint64_t ktime, u
 char *tetra_args_join(const char *block, size_t len);
 /* The same from a whole argv block: argv[0] is skipped. */
 char *tetra_args_from_argv(const char *block, size_t len);
+/* A block cut in the kernel (probe.h): the head's arguments, " ... ", then
+ * the tail's, its first one possibly partial. */
+char *tetra_args_cut(const char *head, size_t hlen, const char *tail, size_t tlen);
 
 /* "SIGKILL" for 9; NULL for 0 or unknown numbers. */
 const char *tetra_signal_name(int sig);
@@ -70,9 +73,11 @@ int tetra_event_begin(struct evtree *t, const char *kind);
 void tetra_event_end(struct evtree *t, const char *node, int64_t time_ns);
 
 /* A file access (process_kprobe body): function_name, args[0].file_arg
- * {path, permission when mode is known}, args[1].int_arg = mask, action. */
+ * {path, watched_path when not NULL, permission when mode is known},
+ * args[1].int_arg = mask, action, and repeats when not 0. */
 void tetra_add_file_access(struct evtree *t, int body, const char *function,
-			   const char *path, uint32_t mode, uint32_t mask);
+			   const char *path, const char *watched, uint32_t mode, uint32_t mask,
+			   uint32_t repeats);
 
 /* A TCP connect (process_kprobe body, "tcp_connect"): args[0].sock_arg. */
 struct tetra_sock {

@@ -181,13 +181,39 @@ size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t 
 	return n;
 }
 
-const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k)
+static const struct watch_item *find_key(const watch_list *w, const struct probe_inode_key *k,
+					 bool dir)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (w->items[i].present && !w->items[i].dir &&
+		if (w->items[i].present && w->items[i].dir == dir &&
 		    !memcmp(&w->items[i].key, k, sizeof(*k)))
 			return &w->items[i];
 	return NULL;
+}
+
+const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k)
+{
+	return find_key(w, k, false);
+}
+
+const struct watch_item *watch_list_find_dir(const watch_list *w, const struct probe_inode_key *k)
+{
+	return find_key(w, k, true);
+}
+
+char *watch_item_name(const struct watch_item *it, const char *rel)
+{
+	size_t n = strlen(it->path);
+
+	if (!it->dir)
+		return xstrdup(it->path);
+	while (n > 1 && it->path[n - 1] == '/')
+		n--;
+	while (*rel == '/')
+		rel++;
+	if (n == 1 && it->path[0] == '/')
+		n = 0;
+	return xasprintf("%.*s/%s", (int)n, it->path, rel);
 }
 
 /* True if path is dir or lies below it (dir with or without its '/'). */

@@ -55,6 +55,14 @@ size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t 
 /* The item watching this file (dev, ino), or NULL. */
 const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k);
 
+/* The directory item of this (dev, ino), or NULL. */
+const struct watch_item *watch_list_find_dir(const watch_list *w, const struct probe_inode_key *k);
+
+/* The watched name of a file: the item's path for a file item; for a
+ * directory item, its path followed by `rel` (the components below it).
+ * malloc'd. */
+char *watch_item_name(const struct watch_item *it, const char *rel);
+
 /* The item watching this path by name: a file item whose configured path
  * or real path it is, or a directory item it lies below.  For files found
  * by basename in another mount namespace, where the inode differs. */

@@ -74,7 +74,7 @@ static void build(struct world *w, size_t i)
 	tetra_add_process(w->t, body, "parent", w->p->parent, 0, &w->pod, 1652273685615000000LL);
 	if (i % 4 < 2)
 		tetra_add_file_access(w->t, body, "__x64_sys_openat",
-				      i % 8 ? "/etc/passwd" : "/etc/shadow", 0100644, 4);
+				      i % 8 ? "/etc/passwd" : "/etc/shadow", NULL, 0100644, 4, 0);
 	else if (i % 4 == 3)
 		evtree_string(w->t, body, "signal", "SIGKILL", 7);
 	tetra_event_end(w->t, "bench-node", 1652273685616000000LL + (int64_t)i);

@@ -264,7 +264,7 @@ START_TEST(file_access_and_connect_bodies)
 	int body = tetra_event_begin(t, "process_kprobe");
 
 	tetra_add_file_access(t, body, "security_file_permission", "/etc/pa\xffwd",
-			      0100644, 4);
+			      NULL, 0100644, 4, 0);
 	e = evtree_json(t, EVTREE_ROOT);
 	ck_assert_str_eq(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
 							JSON_C_TO_STRING_NOSLASHESCAPE),
