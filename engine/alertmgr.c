@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "evdoc.h"
+#include "flatten.h"
 #include "parseable_text.h"
 #include "render.h"
 #include "xalloc.h"
@@ -80,6 +81,8 @@ struct alertmgr {
 	struct alertmgr_stats stats;
 	char *keybuf;             /* scratch for group keys */
 	size_t keybuf_cap;
+	flattener *fl;            /* for messages rendered from a kept document */
+	event *ev;
 };
 
 static int64_t add_ms(int64_t t, int64_t d)
@@ -375,6 +378,30 @@ static char *event_text(evdoc *doc)
 	return s && strlen(s) <= EVENT_TEXT_MAX ? xstrdup(s) : NULL;
 }
 
+/* The instance's message, rendered from its latest event's document the
+ * first time it is needed; the fields are those the rules saw, as the
+ * document flattens to the same event. */
+static const char *instance_message(alertmgr *am, struct instance *in)
+{
+	if (in->message)
+		return in->message;
+	const alert_def *d = def_of(am, in->alert);
+	struct json_object *root = evdoc_json(in->doc);
+	const event *ev = NULL;
+	if (root && am->cfg.fields) {
+		if (!am->fl) {
+			am->fl = flattener_new(am->cfg.fields);
+			am->ev = event_new();
+		}
+		if (flattener_fill(am->fl, json_object_get(root), am->ev) == FLATTEN_OK)
+			ev = am->ev;
+	}
+	in->message = render_message(d->message, ev, am->cfg.fields);
+	if (am->ev)
+		event_reset(am->ev, 0);
+	return in->message;
+}
+
 static char *dup0(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
@@ -393,7 +420,7 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 	n->kind = kind;
 	n->status = kind == NOTIFY_KIND_RESOLVED ? NOTIFY_RESOLVED : NOTIFY_FIRING;
 	n->severity = d->severity;
-	n->message = xstrdup(in->message ? in->message : "");
+	n->message = xstrdup(instance_message(am, in));
 	n->rule = xstrdup(s->rule);
 	n->reason = xstrdup(s->reason);
 	n->stream = dup0(d->stream);
@@ -437,13 +464,16 @@ static void note_latest(alertmgr *am, struct instance *in, const event *ev,
 			const char *source)
 {
 	const alert_def *d = def_of(am, in->alert);
-	free(in->message);
-	in->message = render_message(d->message, ev, am->cfg.fields);
 	evdoc *doc = ev ? event_doc(ev) : NULL;
 	if (in->doc != doc) {
 		evdoc_unref(&in->doc);
 		in->doc = evdoc_ref(doc);
 	}
+	/* The message is rendered when a notification carries it, from the
+	 * kept document: most matches never are.  An event without one is
+	 * rendered now. */
+	free(in->message);
+	in->message = ev && !doc ? render_message(d->message, ev, am->cfg.fields) : NULL;
 	replace(&in->kind, ev ? ev->kind : NULL, ev && ev->kind ? ev->kind_len : 0);
 	replace(&in->source, source, source ? strlen(source) : 0);
 }
@@ -579,6 +609,8 @@ void alertmgr_free(alertmgr **pam)
 	free(am->st);
 	free(am->heap);
 	free(am->keybuf);
+	flattener_free(&am->fl);
+	event_free(&am->ev);
 	free(am);
 	*pam = NULL;
 }

@@ -16,11 +16,12 @@ struct evdoc {
 	unsigned refs;
 	bool built;
 	struct json_object *root;
-	char *text;
+	const char *text;
 	size_t len;
 	struct json_object *(*build)(const void *data);
 	void (*release)(void *data);
 	void *data;
+	char buf[];              /* a text document's text */
 };
 
 evdoc *evdoc_from_json(struct json_object *root)
@@ -34,9 +35,12 @@ evdoc *evdoc_from_json(struct json_object *root)
 
 evdoc *evdoc_from_text(const char *text, size_t len)
 {
-	evdoc *d = xcalloc(1, sizeof(*d));
+	evdoc *d = xmalloc(sizeof(*d) + len + 1);
+	memset(d, 0, sizeof(*d));
 	d->refs = 1;
-	d->text = xstrndup(text, len);
+	memcpy(d->buf, text, len);
+	d->buf[len] = '\0';
+	d->text = d->buf;
 	d->len = len;
 	return d;
 }
@@ -68,7 +72,6 @@ void evdoc_unref(evdoc **pd)
 	json_object_put(d->root);
 	if (d->release)
 		d->release(d->data);
-	free(d->text);
 	free(d);
 }
 

@@ -26,7 +26,6 @@ void event_free(event **pev)
 		json_object_put(ev->root);
 	evdoc_unref(&ev->doc);
 	free(ev->strings);
-	free(ev->text_buf);
 	free(ev->values);
 	free(ev->slot_gen);
 	free(ev->slot_first);
@@ -83,19 +82,6 @@ char *event_strings(event *ev, size_t n)
 		ev->strings = xmalloc(ev->strings_cap);
 	}
 	return ev->strings;
-}
-
-void event_keep_text(event *ev, const char *text, size_t len)
-{
-	if (len + 1 > ev->text_cap) {
-		free(ev->text_buf);
-		ev->text_cap = len + 1 < 4096 ? 4096 : len + 1;
-		ev->text_buf = xmalloc(ev->text_cap);
-	}
-	memcpy(ev->text_buf, text, len);
-	ev->text_buf[len] = '\0';
-	ev->text = ev->text_buf;
-	ev->text_len = len;
 }
 
 struct evdoc *event_doc(const event *ev)

@@ -67,11 +67,9 @@ typedef struct event {
 	struct json_object *root; /* parsed document, owned; NULL if none */
 
 	/* Where the whole document can be had from, for event_doc. */
-	const char *text;        /* JSON text read (a copy, see event_keep_text);
-				    NULL if none */
+	const char *text;        /* JSON text read, borrowed: valid while the
+				    event is evaluated; NULL if none */
 	size_t text_len;
-	char *text_buf;          /* owns text */
-	size_t text_cap;
 	struct evdoc *(*make_doc)(const void *src); /* a builder's source */
 	const void *doc_src;     /* borrowed, like text */
 	struct evdoc *doc;       /* made by event_doc, owned; NULL until then */
@@ -88,11 +86,10 @@ void event_reset(event *ev, size_t nslots);
 /* Room for `n` bytes of decoded strings; call before filling (the values
  * point into it, so it never moves while they are used). */
 char *event_strings(event *ev, size_t n);
-/* Keeps a copy of the text the event was read from, for event_doc. */
-void event_keep_text(event *ev, const char *text, size_t len);
 /* The event's document (a reference the event keeps; take another with
- * evdoc_ref to keep it), made on first use from what the event has; NULL
- * if it has nothing.  Only the cache in `ev` changes. */
+ * evdoc_ref to keep it), made on first use from what the event has (a
+ * text is copied then, so call it while the text is valid); NULL if it
+ * has nothing.  Only the cache in `ev` changes. */
 struct evdoc *event_doc(const event *ev);
 /* Appends a value to `slot`.  Returns 0, or -1 if EVENT_MAX_VALUES was
  * reached (ev->truncated is then set and the value dropped). */

@@ -395,7 +395,8 @@ enum flatten_status flattener_parse(flattener *fl, const char *text,
 		fieldidx_sync(fl->ix);
 		if (jsonscan_fill(fl->ix, text, len, FLATTEN_MAX_STEPS, ev)) {
 			fl->counts.scanned++;
-			event_keep_text(ev, text, len);
+			ev->text = text;
+			ev->text_len = len;
 			return FLATTEN_OK;
 		}
 		fl->counts.declined++;

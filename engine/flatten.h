@@ -14,8 +14,9 @@
  * field are descended into, nothing is built for the rest, and the whole
  * text is still checked.  What the scanner declines — every malformed
  * document among others — is parsed by json-c, so verdicts, error
- * messages and offsets are json-c's.  Events filled from text keep a copy
- * of it (event.text) for their document, built only if someone asks (event_doc);
+ * messages and offsets are json-c's.  Events filled from text point to it
+ * (event.text, so it must stay valid while the event is evaluated) for
+ * their document, built only if someone asks (event_doc);
  * json-c-parsed ones keep the document itself in event.root.
  *
  * Values: strings (also marked numeric when wholly a number, as Tetragon

@@ -18,6 +18,9 @@
 
 #include "timefmt.h"
 
+/* The scanner's small steps are inlined into its loops. */
+#define HOT static inline __attribute__((always_inline))
+
 #define SCAN_MAX_NEST 32
 #define SCAN_MAX_SEEN 32      /* wanted keys of one object checked for repeats */
 #define SCAN_MAX_INT_DIGITS 18
@@ -37,13 +40,13 @@ static inline bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static inline void skip_ws(struct scan *s)
+HOT void skip_ws(struct scan *s)
 {
 	while (s->i < s->len && is_ws(s->t[s->i]))
 		s->i++;
 }
 
-static inline bool at(const struct scan *s, char c)
+HOT bool at(const struct scan *s, char c)
 {
 	return s->i < s->len && s->t[s->i] == c;
 }
@@ -51,7 +54,7 @@ static inline bool at(const struct scan *s, char c)
 /* ---- strings ---- */
 
 /* Offset of the first '"', '\\' or control byte at or after i, or len. */
-static inline size_t string_stop(const char *t, size_t len, size_t i)
+HOT size_t string_stop(const char *t, size_t len, size_t i)
 {
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -102,7 +105,7 @@ static long hex4(const char *t, size_t len, size_t i)
 
 /* Steps over the string at s->i (its opening quote); *esc if it holds
  * escapes. */
-static bool string_span(struct scan *s, bool *esc)
+HOT bool string_span(struct scan *s, bool *esc)
 {
 	size_t i = s->i + 1;
 	*esc = false;
@@ -207,7 +210,7 @@ static inline bool is_digit(char c)
 
 /* Steps over a number (RFC 8259: no leading zeros, digits on both sides
  * of the point); *dbl when it has a fraction or an exponent. */
-static bool number_span(struct scan *s, bool *dbl)
+HOT bool number_span(struct scan *s, bool *dbl)
 {
 	const char *t = s->t;
 	size_t i = s->i, len = s->len;
@@ -275,7 +278,7 @@ static bool number_value(const char *t, size_t a, size_t b, bool dbl, value *v)
 	return true;
 }
 
-static bool literal(struct scan *s, const char *word, size_t n)
+HOT bool literal(struct scan *s, const char *word, size_t n)
 {
 	if (s->len - s->i < n || memcmp(s->t + s->i, word, n))
 		return false;
@@ -307,7 +310,7 @@ static bool skip_value(struct scan *s, int nest)
 
 /* After a member or element: 1 if another follows (the ',' is consumed),
  * 0 at the closing bracket (consumed), -1 for anything else. */
-static int next_item(struct scan *s, char close)
+HOT int next_item(struct scan *s, char close)
 {
 	skip_ws(s);
 	if (at(s, ',')) {
@@ -323,7 +326,7 @@ static int next_item(struct scan *s, char close)
 }
 
 /* The ':' after a key, and the blanks around it. */
-static bool colon(struct scan *s)
+HOT bool colon(struct scan *s)
 {
 	skip_ws(s);
 	if (!at(s, ':'))
@@ -335,7 +338,7 @@ static bool colon(struct scan *s)
 
 /* Opens a container at s->i; false if too deep.  *empty if it closes at
  * once (then consumed). */
-static bool open_container(struct scan *s, int nest, char close, bool *empty)
+HOT bool open_container(struct scan *s, int nest, char close, bool *empty)
 {
 	if (nest > SCAN_MAX_NEST)
 		return false;
@@ -408,7 +411,7 @@ static bool read_scalar(struct scan *s, int slot)
 }
 
 /* Reads a member's key and its ':'; *k and *klen are the decoded key. */
-static bool member_key(struct scan *s, const char **k, size_t *klen)
+HOT bool member_key(struct scan *s, const char **k, size_t *klen)
 {
 	bool esc;
 	size_t a = s->i + 1;

@@ -11,7 +11,7 @@
  * Per-rule cost (evaluations, matches, time) is counted.  Time is sampled:
  * the rules of one event in RULESET_TIMING_EVERY are timed (reading the
  * clock once between consecutive rules) and their time counted that many
- * times over, an estimate that costs a sixteenth of timing every event.
+ * times over, an estimate that costs a 64th of timing every event.
  *
  * Ownership: the rule set borrows the alert_list and field_table; both must
  * outlive it. */
@@ -28,7 +28,7 @@
 
 typedef struct ruleset ruleset;
 
-#define RULESET_TIMING_EVERY 16
+#define RULESET_TIMING_EVERY 64
 
 struct rule_stats {
 	unsigned long long evaluations, matches;

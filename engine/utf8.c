@@ -3,6 +3,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* Length of the well-formed sequence starting at s[0] (n > 0 bytes
  * available), or 0 if it is not one. */
 static size_t sequence_len(const unsigned char *s, size_t n)
@@ -44,7 +48,16 @@ size_t utf8_check(const char *str, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		/* Events are mostly ASCII: skip it eight bytes at a time. */
+		/* Events are mostly ASCII: skip it 32, then 8 bytes at a time. */
+#ifdef __SSE2__
+		while (i + 32 <= len) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+			if (_mm_movemask_epi8(_mm_or_si128(a, b)))
+				break;
+			i += 32;
+		}
+#endif
 		while (i + 8 <= len) {
 			uint64_t w;
 			memcpy(&w, s + i, 8);

@@ -147,7 +147,7 @@ static void start(void)
 /* A process_exec event of pod `pod` (NULL: no pod) running `bin`. */
 static const event *exec_event(const char *pod, const char *bin)
 {
-	char json[512];
+	static char json[512];   /* the event points to its text */
 	char podpart[128] = "";
 	if (pod)
 		snprintf(podpart, sizeof(podpart), ",\"pod\":{\"name\":\"%s\"}", pod);
@@ -162,7 +162,8 @@ static const event *exec_event(const char *pod, const char *bin)
 
 static const event *kind_event(const char *kind)
 {
-	char json[256], err[128];
+	static char json[256];
+	char err[128];
 	snprintf(json, sizeof(json), "{\"%s\":{\"process\":{\"binary\":\"/x\"}}}", kind);
 	ck_assert_int_eq(flattener_parse(fl, json, strlen(json), ev, err, sizeof(err)),
 			 FLATTEN_OK);
