@@ -31,6 +31,10 @@ struct dryrun {
 	enum jsonl_bad bad;     /* why the last parse failed */
 	int64_t clock;
 	struct tnotifier *tn;   /* one per target of opt.targets */
+	dryrun_event_fn on_event;
+	void *on_event_ctx;
+	const char **matched;   /* alerts the event matched */
+	size_t nmatched;
 };
 
 static const char *source_of(const dryrun *dr)
@@ -96,8 +100,10 @@ static void on_notification(void *ctx, notification *n)
 static void on_verdict(void *ctx, size_t alert, bool matched)
 {
 	dryrun *dr = ctx;
-	if (matched)
+	if (matched) {
 		alertmgr_match(dr->am, alert, dr->ev, source_of(dr), dr->clock);
+		dr->matched[dr->nmatched++] = dr->opt.alerts->v[alert]->name;
+	}
 	else
 		alertmgr_no_match(dr->am, alert, dr->ev, dr->clock);
 }
@@ -125,6 +131,7 @@ dryrun *dryrun_new(const struct dryrun_options *opt, dryrun_sink_fn sink,
 	dr->fl = flattener_new(opt->fields);
 	dr->ev = event_new();
 	dr->tn = xcalloc(opt->targets->n ? opt->targets->n : 1, sizeof(*dr->tn));
+	dr->matched = xcalloc(opt->alerts->n + 1, sizeof(*dr->matched));
 	return dr;
 }
 
@@ -137,6 +144,7 @@ void dryrun_free(dryrun **pdr)
 		if (dr->tn[i].ops && dr->tn[i].ops->fini)
 			dr->tn[i].ops->fini(dr->tn[i].state);
 	free(dr->tn);
+	free(dr->matched);
 	alertmgr_free(&dr->am);
 	ruleset_free(&dr->rs);
 	flattener_free(&dr->fl);
@@ -179,9 +187,19 @@ void dryrun_process(dryrun *dr, int64_t at_ms)
 	if (at_ms > dr->clock)
 		dr->clock = at_ms;
 	alertmgr_advance(dr->am, dr->clock);
-	if (dr->have_event)
+	dr->nmatched = 0;
+	if (dr->have_event) {
 		ruleset_eval(dr->rs, dr->ev, on_verdict, dr);
+		if (dr->on_event)
+			dr->on_event(dr->on_event_ctx, dr->ev, dr->matched, dr->nmatched);
+	}
 	dr->have_event = false;
+}
+
+void dryrun_on_event(dryrun *dr, dryrun_event_fn fn, void *ctx)
+{
+	dr->on_event = fn;
+	dr->on_event_ctx = ctx;
 }
 
 void dryrun_finish(dryrun *dr)

@@ -73,6 +73,13 @@ bool dryrun_event_time(const dryrun *dr, int64_t *ms);
 /* Runs what is due by at_ms, then the parsed event at at_ms (the clock
  * never goes back: an earlier time counts as the current one). */
 void dryrun_process(dryrun *dr, int64_t at_ms);
+/* Called after each event has been evaluated, with the names of the
+ * alerts it matched (replay hands the event to the exports). */
+struct event;
+typedef void (*dryrun_event_fn)(void *ctx, const struct event *ev,
+				const char *const *alerts, size_t nalerts);
+void dryrun_on_event(dryrun *dr, dryrun_event_fn fn, void *ctx);
+
 /* Runs every remaining repeat and resolution. */
 void dryrun_finish(dryrun *dr);
 /* The virtual clock (INT64_MIN before the first event). */

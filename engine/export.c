@@ -180,6 +180,11 @@ bool exports_idle(const exports *x)
 
 size_t exports_count(const exports *x) { return x ? x->n : 0; }
 
+const char *exports_name(const exports *x, size_t i)
+{
+	return x->v[i].spec->name;
+}
+
 const struct export_stats *exports_stats(const exports *x, size_t i)
 {
 	return &x->v[i].stats;

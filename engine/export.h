@@ -43,5 +43,6 @@ size_t exports_count(const exports *x);
 
 void exports_render(const exports *x, metrics_writer *w);
 const struct export_stats *exports_stats(const exports *x, size_t i);
+const char *exports_name(const exports *x, size_t i);
 
 #endif

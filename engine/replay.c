@@ -2,10 +2,11 @@
  *
  *   --matches   one {"line":N,"alerts":[...]} per input event
  *   --dry-run   the notifications that would be sent, on a virtual clock
- *   (neither)   the same notifications, delivered for real; waits until
- *               every queue has drained (backfill), at most --deadline
- *               (default 3m): past it, says what is left (it stays in the
- *               spool) and exits 3 */
+ *   (neither)   the same notifications, delivered for real, and every event
+ *               to the configuration's exports (a backfill of a store);
+ *               waits until every queue and export has drained, at most
+ *               --deadline (default 3m): past it, says what is left (it
+ *               stays in the spool and the exports' buffers) and exits 3 */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dryrun.h"
+#include "export.h"
 #include "event.h"
 #include "flatten.h"
 #include "jsonl.h"
@@ -156,13 +158,32 @@ static void on_interrupt(int sig)
 	interrupted = 1;
 }
 
+struct delivery {
+	loop *loop;
+	dispatcher *disp;
+	exports *exports;
+	const char *line;          /* the event being replayed */
+	size_t len;
+};
+
 static void submit(void *ctx, const notification *n, const char *body)
 {
 	(void)body;
-	dispatcher_submit(ctx, notification_clone(n));
+	struct delivery *dv = ctx;
+	dispatcher_submit(dv->disp, notification_clone(n));
 }
 
-static void feed_events(dryrun *dr, FILE *in, const char *name)
+/* Every replayed event goes to the exports too: a backfill of a store. */
+static void export_event(void *ctx, const event *ev, const char *const *alerts,
+			 size_t nalerts)
+{
+	struct delivery *dv = ctx;
+	exports_submit(dv->exports, dv->line, dv->len, ev, alerts, nalerts);
+	/* lets batches go out while the input is read */
+	loop_run_once(dv->loop, 0);
+}
+
+static void feed_events(dryrun *dr, FILE *in, const char *name, struct delivery *dv)
 {
 	jsonl_reader *rd = jsonl_reader_new(in, name);
 	const char *line;
@@ -170,6 +191,8 @@ static void feed_events(dryrun *dr, FILE *in, const char *name)
 	while (!interrupted && jsonl_next(rd, &line, &len, &lineno, stderr) == 1) {
 		if (dryrun_parse(dr, line, len, name, lineno) < 0)
 			continue;
+		dv->line = line;
+		dv->len = len;
 		int64_t at;
 		if (!dryrun_event_time(dr, &at))
 			at = dryrun_clock(dr) == INT64_MIN ? loop_wall_ms() : dryrun_clock(dr);
@@ -200,19 +223,40 @@ static void report_left(const dispatcher *d, const char *why, const char *state_
 	}
 }
 
-/* 0 once every queue is empty; -1 when interrupted or past the deadline. */
-static int drain(loop *l, dispatcher *d, int64_t deadline_ms, const char *deadline_text,
+/* Says what the exports did not send. */
+static void report_exports_left(const exports *x, const char *why, const char *state_dir)
+{
+	fprintf(stderr, "bpfalert replay: %s; events not exported are left in "
+		"%s/exports for the daemon:\n", why, state_dir);
+	for (size_t i = 0; i < exports_count(x); i++) {
+		const struct export_stats *st = exports_stats(x, i);
+		if (st->buffer_bytes)
+			fprintf(stderr, "  export '%s': %llu bytes buffered (%llu batches "
+				"delivered, %llu retried)\n", exports_name(x, i),
+				st->buffer_bytes, st->batches, st->retries);
+	}
+}
+
+/* 0 once every queue and export is empty; -1 when interrupted or past the
+ * deadline. */
+static int drain(struct delivery *dv, int64_t deadline_ms, const char *deadline_text,
 		 const char *state_dir)
 {
 	int64_t until = loop_now() + deadline_ms;
-	while (!interrupted && !dispatcher_idle(d) && loop_now() < until)
-		loop_run_once(l, 200);
-	if (dispatcher_idle(d))
+	exports_flush(dv->exports);
+	while (!interrupted && loop_now() < until &&
+	       !(dispatcher_idle(dv->disp) && exports_idle(dv->exports)))
+		loop_run_once(dv->loop, 200);
+	bool sent = dispatcher_idle(dv->disp), exported = exports_idle(dv->exports);
+	if (sent && exported)
 		return 0;
 	char why[96];
 	snprintf(why, sizeof(why), interrupted ? "interrupted"
 		 : "the delivery deadline (%s) passed", deadline_text);
-	report_left(d, why, state_dir);
+	if (!sent)
+		report_left(dv->disp, why, state_dir);
+	if (!exported)
+		report_exports_left(dv->exports, why, state_dir);
 	return -1;
 }
 
@@ -246,16 +290,27 @@ static int run_deliver(const struct loaded_rules *lr, const struct cli_options *
 		loop_free(&l);
 		return -1;
 	}
+	struct delivery dv = { .loop = l, .disp = d };
+	dv.exports = exports_new(&lr->exports, l, lr->config->state_dir, err, sizeof(err));
+	if (!dv.exports) {
+		fprintf(stderr, "bpfalert replay: %s\n", err);
+		dispatcher_free(&d);
+		loop_free(&l);
+		return -1;
+	}
 	signal(SIGINT, on_interrupt);
 	signal(SIGTERM, on_interrupt);
 	struct dryrun_options o = driver_options(lr, opt, in, NULL);
-	dryrun *dr = dryrun_new(&o, submit, d);
-	feed_events(dr, in, o.in_name);
+	dryrun *dr = dryrun_new(&o, submit, &dv);
+	if (exports_count(dv.exports))
+		dryrun_on_event(dr, export_event, &dv);
+	feed_events(dr, in, o.in_name, &dv);
 	if (!interrupted)
 		dryrun_finish(dr);
-	int rc = drain(l, d, deadline_ms, opt->deadline ? opt->deadline : REPLAY_DEADLINE,
+	int rc = drain(&dv, deadline_ms, opt->deadline ? opt->deadline : REPLAY_DEADLINE,
 		       lr->config->state_dir);
 	dryrun_free(&dr);
+	exports_free(&dv.exports);
 	dispatcher_free(&d);
 	loop_free(&l);
 	return rc;

@@ -518,6 +518,60 @@ START_TEST(outage_and_restart_lose_no_event)
 }
 END_TEST
 
+/* ---- replay: a backfill ---- */
+
+static int replay(const char *exports, const char *deadline, const char *in, char **out)
+{
+	char *conf = write_conf("enabled = false;", exports, ""), *rd = rules_dir(NULL);
+	char *cmd = xasprintf("'%s' replay -c '%s' -r '%s' -i '%s' %s%s 2>&1", bpfalert_bin(),
+			      conf, rd, in, deadline ? "--deadline " : "", deadline ? deadline : "");
+	int st;
+	*out = run_capture(cmd, &st);
+	free(cmd);
+	free(rd);
+	free(conf);
+	return st;
+}
+
+START_TEST(replay_backfills_a_store_within_its_deadline)
+{
+	int port = free_port();
+	char args[64];
+	snprintf(args, sizeof(args), "--port %d", port);
+	char *exports = xasprintf("store: { type = \"parseable\"; endpoint = \"http://127.0.0.1:%d\";\n"
+				  "  stream = \"backfill\"; batch = { max_events = 5; }; };", port);
+	/* the store is down: the deadline ends the wait, the events stay buffered */
+	char *out;
+	ck_assert_int_eq(replay(exports, "1s", input(), &out), 3);
+	ck_assert_msg(strstr(out, "events not exported are left in"), "%s", out);
+	free(out);
+	/* the store is up: a replay of nothing sends what was buffered, and a
+	 * replay of the input sends it again (a second backfill) */
+	struct receiver *r = receiver_start(dir, args);
+	ck_assert_ptr_nonnull(r);
+	char *empty = write_file(dir, "empty.jsonl", "");
+	ck_assert_int_eq(replay(exports, "20s", empty, &out), 0);
+	free(out);
+	struct json_object **in;
+	size_t nin = input_events(&in), k = 0;
+	struct json_object *reqs = receiver_requests(r);
+	for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+		struct json_object *q = json_object_array_get_idx(reqs, i);
+		ck_assert_str_eq(request_header(q, "X-P-Stream"), "backfill");
+		struct json_object *arr = body_json(q);
+		for (size_t j = 0; j < json_object_array_length(arr); j++, k++)
+			check_flat(in[k], json_object_array_get_idx(arr, j), NULL);
+		json_object_put(arr);
+	}
+	ck_assert_uint_eq(k, nin);
+	json_object_put(reqs);
+	free_objs(in, nin);
+	receiver_stop(&r);
+	free(empty);
+	free(exports);
+}
+END_TEST
+
 /* ---- the buffer's bound ---- */
 
 START_TEST(full_buffer_drops_the_oldest_batches_and_counts_them)
@@ -641,6 +695,7 @@ Suite *export_http_suite(void)
 	tcase_add_test(tc, parseable_flattening_cases);
 	tcase_add_test(tc, ndjson_json_loki_and_elasticsearch_bodies);
 	tcase_add_test(tc, outage_and_restart_lose_no_event);
+	tcase_add_test(tc, replay_backfills_a_store_within_its_deadline);
 	tcase_add_test(tc, full_buffer_drops_the_oldest_batches_and_counts_them);
 	tcase_add_test(tc, buffer_survives_a_crash_and_marks_resends);
 	suite_add_tcase(s, tc);
