@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "msgtext.h"
+#include "hexdig.h"
 #include "xalloc.h"
 
 enum node_kind { NODE_OBJECT, NODE_ARRAY, NODE_STRING, NODE_SCALAR };
@@ -82,31 +83,6 @@ struct unit {
 	unsigned char out[4];
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static long hex4(const char *t, size_t len, size_t i)
-{
-	if (i + 4 > len)
-		return -1;
-	long v = 0;
-	for (size_t k = 0; k < 4; k++) {
-		int h = hexval(t[i + k]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
 static void put_utf8(struct unit *u, unsigned long cp)
 {
 	if (cp < 0x80) {
@@ -134,13 +110,13 @@ static void put_utf8(struct unit *u, unsigned long cp)
  * a lone surrogate decodes to U+FFFD, as json-c does. */
 static bool json_unicode(const char *t, size_t len, size_t i, struct unit *u)
 {
-	long cp = hex4(t, len, i + 2);
+	long cp = hexdig_4(t, len, i + 2);
 	if (cp < 0)
 		return false;
 	u->next = i + 6;
 	if (cp >= 0xD800 && cp <= 0xDBFF && i + 7 < len && t[i + 6] == '\\' &&
 	    t[i + 7] == 'u') {
-		long lo = hex4(t, len, i + 8);
+		long lo = hexdig_4(t, len, i + 8);
 		if (lo >= 0xDC00 && lo <= 0xDFFF) {
 			unsigned long hi10 = (unsigned long)cp - 0xD800;
 			unsigned long lo10 = (unsigned long)lo - 0xDC00;
@@ -194,9 +170,9 @@ static bool cfg_unit(const char *t, size_t len, size_t i, struct unit *u)
 	if (e) {
 		u->out[0] = (unsigned char)to[e - from];
 		u->next = i + 2;
-	} else if (t[i + 1] == 'x' && i + 3 < len && hexval(t[i + 2]) >= 0 &&
-		   hexval(t[i + 3]) >= 0) {
-		int byte = hexval(t[i + 2]) * 16 + hexval(t[i + 3]);
+	} else if (t[i + 1] == 'x' && i + 3 < len && hexdig_value(t[i + 2]) >= 0 &&
+		   hexdig_value(t[i + 3]) >= 0) {
+		int byte = hexdig_value(t[i + 2]) * 16 + hexdig_value(t[i + 3]);
 		u->out[0] = (unsigned char)byte;
 		u->n = u->out[0] ? 1 : 0;
 		u->next = i + 4;

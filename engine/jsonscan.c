@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "hexdig.h"
 #include "timefmt.h"
 
 /* The scanner's small steps are inlined into its loops. */
@@ -77,32 +78,6 @@ HOT size_t string_stop(const char *t, size_t len, size_t i)
 	return len;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The four hex digits at t[i..i+4) as a number, or -1. */
-static long hex4(const char *t, size_t len, size_t i)
-{
-	if (i + 4 > len)
-		return -1;
-	long v = 0;
-	for (size_t k = 0; k < 4; k++) {
-		int h = hexval(t[i + k]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
 /* Steps over the string at s->i (its opening quote); *esc if it holds
  * escapes. */
 HOT bool string_span(struct scan *s, bool *esc)
@@ -127,7 +102,7 @@ HOT bool string_span(struct scan *s, bool *esc)
 			i += 2;
 			break;
 		case 'u':
-			if (hex4(s->t, s->len, i + 2) < 0)
+			if (hexdig_4(s->t, s->len, i + 2) < 0)
 				return false;
 			i += 6;
 			break;
@@ -189,7 +164,7 @@ static bool decode(const struct scan *s, size_t a, size_t b, bool esc,
 			i += 2;
 			continue;
 		}
-		long cp = hex4(t, b, i + 2);
+		long cp = hexdig_4(t, b, i + 2);
 		if (cp <= 0 || (cp >= 0xD800 && cp <= 0xDFFF))
 			return false;
 		k += put_utf8(o + k, (unsigned long)cp);

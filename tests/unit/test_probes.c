@@ -1207,27 +1207,38 @@ START_TEST(exec_event_matches_the_seed_rule)
 }
 END_TEST
 
-START_TEST(connect_is_reported)
+/* A child that connects to a listener on 127.0.0.1 (its port in *a);
+ * returns the child's pid, reaped. */
+static pid_t connect_child(struct sockaddr_in *a)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
+	socklen_t len = sizeof(*a);
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct json_object *b;
 	pid_t pid;
 
-	need_probes();
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)a, sizeof(*a)), 0);
 	ck_assert_int_eq(listen(lfd, 1), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)a, &len), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-		_exit(connect(fd, (struct sockaddr *)&a, sizeof(a)) ? 1 : 0);
+		_exit(connect(fd, (struct sockaddr *)a, sizeof(*a)) ? 1 : 0);
 	}
 	ck_assert_int_eq(reap(pid), 0);
 	close(lfd);
+	return pid;
+}
+
+START_TEST(connect_is_reported)
+{
+	struct sockaddr_in a;
+	struct json_object *b;
+	pid_t pid;
+
+	need_probes();
+	pid = connect_child(&a);
 	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = NULL, .mask = 0, .fn = "tcp_connect" });
 	ck_assert_str_eq(jstr(b, "args.0.sock_arg.family"), "AF_INET");
 	ck_assert_str_eq(jstr(b, "args.0.sock_arg.daddr"), "127.0.0.1");
@@ -1242,9 +1253,7 @@ END_TEST
 START_TEST(every_kind_flattens_without_json_as_with)
 {
 	const char *argv[] = { "/usr/bin/cat", "/etc/passwd", NULL };
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
 	pid_t pid;
 
 	need_probes();
@@ -1252,18 +1261,7 @@ START_TEST(every_kind_flattens_without_json_as_with)
 	pid = run(NULL, argv);
 	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = "/etc/passwd", .mask = 4, .fn = open_fn("sys_openat") });
 	await(&(struct want){ .kind = "process_exit", .pid = pid });
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-		_exit(connect(fd, (struct sockaddr *)&a, sizeof(a)) ? 1 : 0);
-	}
-	ck_assert_int_eq(reap(pid), 0);
-	close(lfd);
+	pid = connect_child(&a);
 	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .fn = "tcp_connect" });
 	for (int k = 0; k < 4; k++)
 		ck_assert_msg(compared[k] > 0, "no event of kind %d compared", k);
