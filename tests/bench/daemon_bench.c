@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,16 @@ static void handle(int fd)
 	}
 }
 
+static void *connection(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	handle(fd);
+	close(fd);
+	return NULL;
+}
+
+/* One thread per connection: the daemon keeps several requests in flight
+ * per target. */
 static void *receiver(void *arg)
 {
 	int lfd = *(int *)arg;
@@ -99,8 +110,11 @@ static void *receiver(void *arg)
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			return NULL;
-		handle(fd);
-		close(fd);
+		pthread_t th;
+		if (pthread_create(&th, NULL, connection, (void *)(intptr_t)fd) == 0)
+			pthread_detach(th);
+		else
+			close(fd);
 	}
 }
 
@@ -325,21 +339,31 @@ static double events_seen(int mport)
 	return v;
 }
 
-static void throughput(const char *bin, const char *rules100, const char *events)
+/* A daemon following dir/NAME.log with the rules, a file target and its
+ * metrics on *mport; the log's path goes to log. */
+static pid_t follow_daemon(const char *bin, const char *rules, const char *name, int *mport,
+			   char *log, size_t loglen)
 {
-	int mport;
-	close(listen_any(&mport));
-	char conf[512], log[512];
-	snprintf(log, sizeof(log), "%s/tp.log", dir);
-	snprintf(conf, sizeof(conf), "%s/tp.conf", dir);
+	char conf[512];
+	close(listen_any(mport));
+	snprintf(log, loglen, "%s/%s.log", dir, name);
+	snprintf(conf, sizeof(conf), "%s/%s.conf", dir, name);
 	FILE *f = fopen(conf, "w");
-	fprintf(f, "state_dir = \"%s/state2\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
+	fprintf(f, "state_dir = \"%s/state-%s\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
 		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
-		   "targets: { t: { type = \"file\"; path = \"%s/tp.alerts\"; }; };\n", dir, mport, log, dir);
+		   "targets: { t: { type = \"file\"; path = \"%s/%s.alerts\"; }; };\n",
+		dir, name, *mport, log, dir, name);
 	fclose(f);
 	chmod(conf, 0600);
 	close(open(log, O_CREAT | O_WRONLY, 0600));
-	pid_t pid = start_daemon(bin, conf, rules100);
+	return start_daemon(bin, conf, rules);
+}
+
+static void throughput(const char *bin, const char *rules100, const char *events)
+{
+	int mport;
+	char log[512];
+	pid_t pid = follow_daemon(bin, rules100, "tp", &mport, log, sizeof(log));
 	FILE *in = fopen(events, "r");
 	int out = open(log, O_WRONLY | O_APPEND);
 	char *line = NULL;
@@ -372,18 +396,8 @@ static void throughput(const char *bin, const char *rules100, const char *events
 static void steady(const char *bin, const char *rules100, const char *events, double rate)
 {
 	int mport;
-	close(listen_any(&mport));
-	char conf[512], log[512];
-	snprintf(log, sizeof(log), "%s/steady.log", dir);
-	snprintf(conf, sizeof(conf), "%s/steady.conf", dir);
-	FILE *f = fopen(conf, "w");
-	fprintf(f, "state_dir = \"%s/state5\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
-		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
-		   "targets: { t: { type = \"file\"; path = \"%s/steady.alerts\"; }; };\n", dir, mport, log, dir);
-	fclose(f);
-	chmod(conf, 0600);
-	close(open(log, O_CREAT | O_WRONLY, 0600));
-	pid_t pid = start_daemon(bin, conf, rules100);
+	char log[512];
+	pid_t pid = follow_daemon(bin, rules100, "steady", &mport, log, sizeof(log));
 	FILE *in = fopen(events, "r");
 	int out = open(log, O_WRONLY | O_APPEND);
 	char *line = NULL, *batch = NULL;

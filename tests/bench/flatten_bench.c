@@ -1,12 +1,13 @@
-/* Cost of flattening beyond JSON parsing.
+/* Cost of flattening, against JSON parsing.
  *
  *   flatten_bench [FILE [EVENTS]]
  *
  * Replays the lines of FILE (default: tetragon/events.jsonl of the shared
- * test data) for EVENTS events (default 100000) in each of four ways:
- * json-c parsing alone; parse + flatten with no field interned; parse +
- * flatten with about 60 Tetragon fields interned; and the walk alone over
- * documents parsed beforehand.  The ways take turns in small batches and
+ * test data) for EVENTS events (default 100000) in each of five ways:
+ * json-c parsing alone; the on-demand reader (jsonscan) with no field
+ * interned and with about 60 Tetragon fields interned; json-c parse +
+ * flatten with the 60 fields (the reader's fallback); and the json-c walk
+ * alone over documents parsed beforehand.  The ways take turns in small batches and
  * each reports its median batch, so a busy machine skews them alike.
  * Prints ns/event and each rate as a share of the parse-only rate;
  * asserts nothing. */
@@ -97,18 +98,19 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum mode { PARSE, FLATTEN0, FLATTEN, WALK, MODES };
+enum mode { PARSE, FLATTEN0, FLATTEN, JSONC, WALK, MODES };
 
 static const char *const mode_names[MODES] = {
-	"json-c parse only", "parse + flatten, 0 fields",
-	"parse + flatten, 60 fields", "walk alone, 60 fields",
+	"json-c parse only", "on-demand read, 0 fields",
+	"on-demand read, 60 fields", "json-c parse + walk, 60 fields",
+	"json-c walk alone, 60 fields",
 };
 
 struct bench {
 	const struct lines *l;
 	json_tokener *tok;
 	field_table *ft0, *ft;
-	flattener *fl0, *fl;
+	flattener *fl0, *fl, *flj;
 	event *ev;
 	json_object **docs;   /* pre-parsed, for the walk alone */
 	size_t next;          /* line to use next */
@@ -127,6 +129,8 @@ static void bench_init(struct bench *b, const struct lines *l)
 		field_table_intern(b->ft, field_names[i], strlen(field_names[i]));
 	b->fl0 = flattener_new(b->ft0);
 	b->fl = flattener_new(b->ft);
+	b->flj = flattener_new(b->ft);
+	flattener_set_scan(b->flj, false);
 	b->ev = event_new();
 	b->docs = xcalloc(l->n, sizeof(*b->docs));
 	for (size_t k = 0; k < l->n; k++)
@@ -141,6 +145,7 @@ static void bench_fini(struct bench *b)
 	event_free(&b->ev);
 	flattener_free(&b->fl0);
 	flattener_free(&b->fl);
+	flattener_free(&b->flj);
 	field_table_free(&b->ft0);
 	field_table_free(&b->ft);
 	json_tokener_free(b->tok);
@@ -167,8 +172,9 @@ static double run(struct bench *b, enum mode m, size_t n)
 		}
 		case FLATTEN0:
 		case FLATTEN:
-			if (flattener_parse(m == FLATTEN ? b->fl : b->fl0, l->text[k],
-					    l->len[k], b->ev, err, sizeof(err)))
+		case JSONC:
+			if (flattener_parse(m == FLATTEN ? b->fl : m == JSONC ? b->flj : b->fl0,
+					    l->text[k], l->len[k], b->ev, err, sizeof(err)))
 				abort();
 			break;
 		default:
@@ -223,7 +229,7 @@ int main(int argc, char **argv)
 		qsort(ns[m], nbatches, sizeof(double), cmp_double);
 		med[m] = ns[m][nbatches / 2];
 		printf("  %-28s %8.0f ns/event", mode_names[m], med[m]);
-		if (m == FLATTEN0 || m == FLATTEN)
+		if (m == FLATTEN0 || m == FLATTEN || m == JSONC)
 			printf("  %5.1f%% of parse-only rate  (%.1f values/event)",
 			       100 * med[PARSE] / med[m], b.values[m]);
 		else if (m == WALK)

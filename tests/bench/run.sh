@@ -61,7 +61,7 @@ awk -v f="$FLOOR" -v r66="$R66" -v r="$R100" -v s="$SEED" -v n="$N" -v jn="$JQN"
 }'
 echo "peak RSS, 100 rules over $N events: $(field maxrss_kb "$B/r100.rusage") KiB"
 
-echo "== flattening cost beyond the parse"
+echo "== flattening: the on-demand reader against json-c"
 "$B/flatten_bench" tests/data/tetragon/events.jsonl || true
 
 echo "== rule evaluation alone (events flattened beforehand)"
