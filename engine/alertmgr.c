@@ -1,5 +1,6 @@
 #include "alertmgr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,15 +10,14 @@
 #include "flatten.h"
 #include "parseable_text.h"
 #include "render.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define NO_DEADLINE INT64_MAX
 /* A group value longer than this is cut: values come from events, which an
  * attacker may shape, and each live instance keeps its values. */
 #define GROUP_VALUE_MAX 1024
-/* Events larger than this are not kept for repeats (the document then says
- * "event": null); a live instance must not pin megabytes. */
-#define EVENT_TEXT_MAX (64 * 1024)
+#define DEFAULT_MAX_EVENT_BYTES 16384
 /* Match times kept per instance for `repeats within`: bounds the ring. */
 #define REPEATS_MAX 10000
 #define DEFAULT_MAX_INSTANCES 1000
@@ -368,14 +368,62 @@ static void split_values(const struct instance *in, size_t n, char ***out)
 	}
 }
 
-static char *event_text(evdoc *doc)
+static size_t max_event_bytes(const alertmgr *am)
+{
+	return am->cfg.max_event_bytes ? am->cfg.max_event_bytes : DEFAULT_MAX_EVENT_BYTES;
+}
+
+/* What stands for an event whose text is over the cap: says why, and keeps
+ * the text's start (cut at a character boundary) for whoever reads it. */
+static struct json_object *cut_event(const char *text, size_t len, size_t max,
+				     const char *kind, size_t kind_len)
+{
+	size_t head = max > 512 ? max - 512 : max / 2;
+	head = utf8_check(text, head < len ? head : len);
+	struct json_object *o = json_object_new_object();
+	char why[160];
+	snprintf(why, sizeof(why), "the event's %zu bytes are over max_event_bytes "
+		 "(%zu); its first %zu bytes are in \"head\"", len, max, head);
+	json_object_object_add(o, "bpfalert_truncated", json_object_new_string(why));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
+	if (kind)
+		json_object_object_add(o, "kind", json_object_new_string_len(kind, (int)kind_len));
+	json_object_object_add(o, "head", json_object_new_string_len(text, (int)head));
+	return o;
+}
+
+static char *event_text(const alertmgr *am, evdoc *doc, const char *kind)
 {
 	struct json_object *root = evdoc_json(doc);
 	if (!root)
 		return NULL;
 	const char *s = json_object_to_json_string_ext(
 		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return s && strlen(s) <= EVENT_TEXT_MAX ? xstrdup(s) : NULL;
+	size_t len = s ? strlen(s) : 0, max = max_event_bytes(am);
+	if (len <= max)
+		return s ? xstrdup(s) : NULL;
+	struct json_object *cut = cut_event(s, len, max, kind, kind ? strlen(kind) : 0);
+	char *text = xstrdup(json_object_to_json_string_ext(
+		cut, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(cut);
+	return text;
+}
+
+/* The document an instance keeps of ev: the event's own, shared with the
+ * other instances it matched, unless its text is over max_event_bytes. */
+static evdoc *kept_doc(const alertmgr *am, const event *ev)
+{
+	size_t max = max_event_bytes(am);
+	const char *text = ev->text;
+	size_t len = ev->text_len;
+	if (!text && ev->root) {
+		text = json_object_to_json_string_ext(
+			ev->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = text ? strlen(text) : 0;
+	}
+	if (!text || len <= max)
+		return evdoc_ref(event_doc(ev));
+	return evdoc_from_json(cut_event(text, len, max, ev->kind, ev->kind_len));
 }
 
 /* The instance's message, rendered from its latest event's document the
@@ -438,7 +486,7 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 	n->ends_at_ms = kind == NOTIFY_KIND_RESOLVED ? at : 0;
 	n->node = dup0(am->cfg.node_name);
 	n->source = dup0(in->source);
-	n->event_json = event_text(in->doc);
+	n->event_json = event_text(am, in->doc, in->kind);
 	n->target = xstrdup(td->name);
 
 	in->t[j].sent++;
@@ -467,13 +515,14 @@ static void note_latest(alertmgr *am, struct instance *in, const event *ev,
 	evdoc *doc = ev ? event_doc(ev) : NULL;
 	if (in->doc != doc) {
 		evdoc_unref(&in->doc);
-		in->doc = evdoc_ref(doc);
+		in->doc = ev ? kept_doc(am, ev) : NULL;
 	}
 	/* The message is rendered when a notification carries it, from the
-	 * kept document: most matches never are.  An event without one is
-	 * rendered now. */
+	 * kept document: most matches never are.  An event without one, or
+	 * whose document was cut (its fields are gone), is rendered now. */
 	free(in->message);
-	in->message = ev && !doc ? render_message(d->message, ev, am->cfg.fields) : NULL;
+	in->message = ev && (!doc || in->doc != doc)
+		? render_message(d->message, ev, am->cfg.fields) : NULL;
 	replace(&in->kind, ev ? ev->kind : NULL, ev && ev->kind ? ev->kind_len : 0);
 	replace(&in->source, source, source ? strlen(source) : 0);
 }

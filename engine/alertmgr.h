@@ -37,6 +37,10 @@ struct alertmgr_config {
 	size_t *const *target_map;   /* from targets_resolve */
 	const field_table *fields;
 	const char *node_name;
+	/* The latest event an instance keeps and notifications carry, as JSON
+	 * text: one over this is replaced by a small document that says so and
+	 * holds its start (default 16 KiB), so no instance pins megabytes. */
+	size_t max_event_bytes;
 	alertmgr_emit_fn emit;
 	void *emit_ctx;
 };

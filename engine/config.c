@@ -81,6 +81,7 @@ struct config *config_default(void)
 	c->targets = default_targets();
 	c->metrics_listen = xstrdup("127.0.0.1:9782");
 	c->queue_max = 1024;
+	c->max_event_bytes = 16384;
 	return c;
 }
 
@@ -390,7 +391,7 @@ static void check_document(struct check *k, struct json_object *root)
 	static const char *const keys[] = {
 		"node_name", "rules_dirs", "state_dir", "strict_permissions",
 		"log_level", "sources", "probes", "targets", "metrics",
-		"queue_max", "exports", NULL,
+		"queue_max", "max_event_bytes", "exports", NULL,
 	};
 	jsonpos_path at = { .n = 0 };
 	unknown_keys(k, root, &at, keys);
@@ -400,6 +401,7 @@ static void check_document(struct check *k, struct json_object *root)
 	take_string(k, root, &at, "state_dir", &k->c->state_dir);
 	take_bool(k, root, &at, "strict_permissions", &k->c->strict_permissions);
 	take_uint(k, root, &at, "queue_max", 1, 1000000, &k->c->queue_max);
+	take_uint(k, root, &at, "max_event_bytes", 1024, 64u << 20, &k->c->max_event_bytes);
 	check_log_level(k, root, &at);
 	section(k, root, &at, "sources", check_sources);
 	section(k, root, &at, "probes", check_probes);

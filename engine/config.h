@@ -54,6 +54,7 @@ struct config {
 	struct json_object *exports;   /* object: name -> export (JSON form); NULL: none */
 	char *metrics_listen;          /* "" disables the endpoint */
 	size_t queue_max;              /* per-target queue bound */
+	size_t max_event_bytes;        /* of the event an alert instance keeps */
 };
 
 /* The embedded configuration. */

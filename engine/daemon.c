@@ -183,7 +183,8 @@ static alertmgr *new_alertmgr(struct daemon *dm, struct generation *g)
 	struct alertmgr_config ac = {
 		.alerts = &g->alerts, .targets = &g->targets,
 		.target_map = g->target_map, .fields = g->ft,
-		.node_name = g->config->node_name, .emit = emit, .emit_ctx = dm,
+		.node_name = g->config->node_name,
+		.max_event_bytes = g->config->max_event_bytes, .emit = emit, .emit_ctx = dm,
 	};
 	return alertmgr_new(&ac);
 }

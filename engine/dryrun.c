@@ -124,6 +124,7 @@ dryrun *dryrun_new(const struct dryrun_options *opt, dryrun_sink_fn sink,
 		.target_map = opt->target_map,
 		.fields = opt->fields,
 		.node_name = opt->node_name ? opt->node_name : "",
+		.max_event_bytes = opt->max_event_bytes,
 		.emit = on_notification,
 		.emit_ctx = dr,
 	};

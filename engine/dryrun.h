@@ -38,6 +38,7 @@ struct dryrun_options {
 	const char *node_name;       /* NULL: "" */
 	const char *source;          /* NULL: "tetragon" */
 	bool no_prefilter;           /* evaluate every rule on every event */
+	size_t max_event_bytes;      /* 0: the alert manager's default */
 
 	FILE *in;                    /* dryrun_run: JSON lines */
 	const char *in_name;         /* for reports: "events.jsonl:17: ..." */

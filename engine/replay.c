@@ -130,6 +130,7 @@ static struct dryrun_options driver_options(const struct loaded_rules *lr,
 	return (struct dryrun_options){
 		.alerts = &lr->alerts, .fields = lr->ft, .targets = &lr->targets,
 		.target_map = lr->target_map, .node_name = lr->config->node_name,
+		.max_event_bytes = lr->config->max_event_bytes,
 		.no_prefilter = opt->no_prefilter, .in = in,
 		.in_name = input_name(opt->input), .out = stdout,
 		.format = opt->output && !strcmp(opt->output, "text") ? DRYRUN_TEXT

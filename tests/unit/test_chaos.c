@@ -741,6 +741,52 @@ START_TEST(replay_to_a_dead_target_ends_at_its_deadline)
 }
 END_TEST
 
+/* ---- memory in bytes ---- */
+
+START_TEST(large_events_to_a_dead_target_stay_within_memory)
+{
+	bool san = getenv("BPFALERT_SANITIZED") != NULL;
+	int events = san ? 150 : 1500;
+	int dead = free_port();
+	char *t = webhook_target(dead, "timeout = \"1s\";");
+	struct setup s;
+	make_setup(&s, t);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	size_t pad = 900 * 1000;
+	char *filler = xmalloc(pad + 1);
+	memset(filler, 'x', pad);
+	filler[pad] = '\0';
+	FILE *f = fopen(s.events, "a");
+	for (int i = 1; i <= events; i++)
+		fprintf(f, "{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/cat\","
+			   "\"arguments\":\"/etc/passwd %s\",\"pid\":%d,\"uid\":0}},"
+			   "\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}\n", filler, i);
+	fclose(f);
+	free(filler);
+	double seen = -1;
+	for (int w = 0; w < 3000 && seen != events; w++) {
+		sleep_ms(100);
+		seen = metric(s.port, "bpfalert_rule_matches_total{alert=\"passwd read\"}");
+	}
+	ck_assert_msg(seen == events, "matched %.0f of %d", seen, events);
+	ck_assert(metric(s.port, "bpfalert_alert_instances") == events);
+	/* what is queued for the dead target says the event was cut */
+	char *cmd = xasprintf("grep -l bpfalert_truncated %s/spool/*.json | wc -l", s.state);
+	char *out = run_capture(cmd, NULL);
+	ck_assert_msg(atoi(out) > 0, "%s", out);
+	free(out);
+	free(cmd);
+	struct rusage ru;
+	ck_assert_int_eq(daemon_stop(&d, &ru), 0);
+	fprintf(stderr, "large events: %d events of 900 KB, each its own instance, to a dead "
+		"target: peak RSS %ld KiB\n", events, ru.ru_maxrss);
+	if (!san)
+		ck_assert_msg(ru.ru_maxrss < 128 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+	free(t);
+	free_setup(&s);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -756,6 +802,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, stuck_receivers_neither_repeat_forever_nor_block_the_queue);
 	tcase_add_test(tc, regex_limits_give_one_verdict_with_and_without_jit);
 	tcase_add_test(tc, replay_to_a_dead_target_ends_at_its_deadline);
+	tcase_add_test(tc, large_events_to_a_dead_target_stay_within_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
