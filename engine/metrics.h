@@ -5,7 +5,7 @@
  *
  *   GET /metrics   Prometheus text format 0.0.4
  *                  (Content-Type "text/plain; version=0.0.4; charset=utf-8");
- *                  503 if the loop does not render within 1 s
+ *                  503 if the loop does not render within 5 s
  *   GET /healthz   200 "ok\n" while the event loop turns (metrics_server_beat
  *                  within the last 10 s) and reported itself healthy; else 503
  *                  "unhealthy: <why>\n"
