@@ -113,6 +113,13 @@ static void render_bpf(const struct daemon_stats *s, metrics_writer *w)
 		const char *l[] = { "probe", names[i], "hook", hooks[i], NULL };
 		metrics_sample(w, "bpfalert_probe_hook", l, 1);
 	}
+	metrics_family(w, "bpfalert_probe_blind_spot", "gauge",
+		       "Kinds of file access the probes cannot see on this kernel (value 1).");
+	n = bpf_source_blind_spots(s->bpf, &names);
+	for (size_t i = 0; i < n; i++) {
+		const char *l[] = { "access", names[i], NULL };
+		metrics_sample(w, "bpfalert_probe_blind_spot", l, 1);
+	}
 #endif
 }
 

@@ -85,6 +85,8 @@ struct bpf_source {
 	size_t npending;
 	const char *names[LOADER_NPROBES], *hooks[LOADER_NPROBES];
 	size_t nhooks;
+	const char *blind[4];            /* accesses the file probe cannot see */
+	size_t nblind;
 	char *exe;                       /* from the last exe record ... */
 	uint32_t exe_pid;                /* ... of this process */
 };
@@ -784,6 +786,30 @@ static char *host_name(void)
 	return xstrdup(buf);
 }
 
+/* What the file probe cannot see on this kernel, said once at start-up
+ * and kept for the metrics.  Only the syscall path needs these programs:
+ * the security_* hooks see io_uring's and AIO's reads and writes. */
+static void note_blind_spots(bpf_source *s)
+{
+	static const struct {
+		const char *prog, *what, *why;
+	} needed[] = {
+		{ "uring_complete_btf", "io_uring", "tp_btf/io_uring_complete" },
+		{ "sys_enter_io_submit", "aio", "the io_submit tracepoint (bpf_loop, 5.17)" },
+		{ "sys_enter_mmap", "mmap", "the mmap tracepoint" },
+	};
+
+	if (!loader_hook(s->ld, LOADER_FILES) || loader_files_lsm(s->ld))
+		return;
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (loader_prog_running(s->ld, needed[i].prog))
+			continue;
+		log_warn("probe: files: %s accesses are not seen: this kernel refused %s",
+			 needed[i].what, needed[i].why);
+		s->blind[s->nblind++] = needed[i].what;
+	}
+}
+
 static void note_hooks(bpf_source *s)
 {
 	for (int p = 0; p < LOADER_NPROBES; p++) {
@@ -894,6 +920,7 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 	seeded = proccache_seed(s->pc, s->proc_root, s->boot_to_mono, container_cb, s);
 	log_info("probe: %zu processes read from %s", seeded, s->proc_root);
 	note_hooks(s);
+	note_blind_spots(s);
 	s->tick = loop_timer_at(s->l, loop_now() + TICK_MS, on_tick, s);
 	return 0;
 }
@@ -971,4 +998,10 @@ size_t bpf_source_hooks(const bpf_source *s, const char *const **names,
 	*names = s->names;
 	*hooks = s->hooks;
 	return s->nhooks;
+}
+
+size_t bpf_source_blind_spots(const bpf_source *s, const char *const **what)
+{
+	*what = s->blind;
+	return s->nblind;
 }

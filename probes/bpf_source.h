@@ -122,4 +122,8 @@ void bpf_source_get_stats(const bpf_source *s, struct bpf_source_stats *out);
 size_t bpf_source_hooks(const bpf_source *s, const char *const **names,
 			const char *const **hooks);
 
+/* Kinds of access the file probe cannot see on this kernel ("io_uring",
+ * "aio", "mmap"), each also logged at start-up. */
+size_t bpf_source_blind_spots(const bpf_source *s, const char *const **what);
+
 #endif

@@ -121,6 +121,8 @@ static const struct prog_def files_tp[] = {
 	O("sys_enter_truncate", AK_TP, "syscalls/sys_enter_truncate"),
 	O("sys_enter_mmap", AK_TP, "syscalls/sys_enter_mmap"),
 	O("sys_enter_fallocate", AK_TP, "syscalls/sys_enter_fallocate"),
+	O("uring_complete_btf", AK_TP_BTF, "io_uring_complete"),
+	O("sys_enter_io_submit", AK_TP, "syscalls/sys_enter_io_submit"),
 	O("sys_enter_fchmod", AK_TP, "syscalls/sys_enter_fchmod"),
 	O("sys_enter_fchown", AK_TP, "syscalls/sys_enter_fchown"),
 	O("sys_enter_fsetxattr", AK_TP, "syscalls/sys_enter_fsetxattr"),
@@ -620,6 +622,8 @@ static int attach_all(loader *l)
 				return p;
 			}
 			log_debug("probe: optional %s not attached: %s", d->name, strerror(errno));
+			if (l->ndropped < MAX_DROPPED && !was_dropped(l, d->name))
+				l->dropped[l->ndropped++] = d->name;
 		}
 	}
 	return -1;
@@ -796,6 +800,13 @@ const char *loader_hook(const loader *l, enum loader_probe p)
 	if ((unsigned)p >= LOADER_NPROBES || l->choice[p] < 0)
 		return NULL;
 	return probes[p].v[l->choice[p]].hook;
+}
+
+bool loader_prog_running(const loader *l, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, name);
+
+	return prog && bpf_program__autoload(prog) && !was_dropped(l, name);
 }
 
 bool loader_files_lsm(const loader *l)

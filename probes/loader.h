@@ -76,6 +76,8 @@ void loader_free(loader **l);
 /* "tp_btf/sched_process_exec", ...; NULL when the probe is off. */
 const char *loader_hook(const loader *l, enum loader_probe p);
 const char *loader_probe_name(enum loader_probe p);
+/* True if this program of probe.bpf.c is loaded and attached. */
+bool loader_prog_running(const loader *l, const char *name);
 /* True if the file probe uses the security_* hooks (not syscalls). */
 bool loader_files_lsm(const loader *l);
 

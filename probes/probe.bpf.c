@@ -672,6 +672,146 @@ FD_META(fchown, PROBE_HOOK_SYS_FCHOWN)
 FD_META(fsetxattr, PROBE_HOOK_SYS_FSETXATTR)
 FD_META(fremovexattr, PROBE_HOOK_SYS_FREMOVEXATTR)
 
+/* io_uring: each request is looked at when its completion is posted (the
+ * io_uring_complete tracepoint, typed: struct io_kiocb), in the submitting
+ * process or one of its io-wq worker threads, which share its descriptor
+ * table.  An open into a direct descriptor (file_slot) is not seen. */
+#define IORING_OP_READV       1
+#define IORING_OP_WRITEV      2
+#define IORING_OP_READ_FIXED  4
+#define IORING_OP_WRITE_FIXED 5
+#define IORING_OP_FALLOCATE   17
+#define IORING_OP_OPENAT      18
+#define IORING_OP_READ        22
+#define IORING_OP_WRITE       23
+#define IORING_OP_OPENAT2     28
+#define IORING_OP_SPLICE      30
+#define IORING_OP_TEE         33
+#define IORING_OP_FSETXATTR   41
+#define IORING_OP_READ_MULTISHOT 49
+#define IORING_OP_FTRUNCATE   55
+
+static __always_inline int uring_open(void *ctx, struct io_kiocb *req)
+{
+	struct io_open *o = (struct io_open *)&req->cmd;
+	int fd = BPF_CORE_READ(req, cqe.res);
+	struct file *file;
+	__u32 mask;
+
+	if (fd < 0)
+		return 0;
+	if (BPF_CORE_READ(o, file_slot)) {
+		stat_inc(PROBE_STAT_URING_UNSEEN);
+		return 0;
+	}
+	file = fd_file(fd);
+	if (!file)
+		return 0;
+	mask = file_mask(file);
+	if (BPF_CORE_READ(o, how.flags) & O_TRUNC)
+		mask |= PROBE_MAY_WRITE;
+	return report_file(ctx, file, ACCESS(mask, PROBE_KIND_DATA, PROBE_HOOK_IO_URING, true));
+}
+
+static __always_inline int uring_request(void *ctx, struct io_kiocb *req)
+{
+	__u32 mask = PROBE_MAY_WRITE, kind = PROBE_KIND_DATA;
+
+	if (!req)
+		return 0;
+	switch (BPF_CORE_READ(req, opcode)) {
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+		return uring_open(ctx, req);
+	case IORING_OP_READV:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_READ:
+	case IORING_OP_READ_MULTISHOT:
+		mask = PROBE_MAY_READ;
+		break;
+	case IORING_OP_WRITEV:
+	case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITE:
+	case IORING_OP_FALLOCATE:
+	case IORING_OP_SPLICE:      /* req->file is the destination */
+	case IORING_OP_TEE:
+		break;
+	case IORING_OP_FTRUNCATE:
+		kind = PROBE_KIND_TRUNCATE;
+		break;
+	case IORING_OP_FSETXATTR:
+		kind = PROBE_KIND_META;
+		break;
+	default:
+		return 0;
+	}
+	return report_file(ctx, BPF_CORE_READ(req, file),
+			   ACCESS(mask, kind, PROBE_HOOK_IO_URING, true));
+}
+
+/* The second argument is the request (void * in the prototype) since
+ * 5.19 on every kernel that has the tracepoint typed. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete_btf, void *ring, void *req)
+{
+	return uring_request(ctx, req);
+}
+
+/* Linux AIO: io_submit(ctx, nr, iocbpp), each request on its descriptor.
+ * The first PROBE_AIO_MAX requests of a call are checked (in a bpf_loop,
+ * 5.17+, whose callback is verified once), the others counted. */
+#define IOCB_CMD_PREAD   0
+#define IOCB_CMD_PWRITE  1
+#define IOCB_CMD_PREADV  7
+#define IOCB_CMD_PWRITEV 8
+
+struct aio_walk {
+	void *ctx;
+	struct iocb **cbs;
+};
+
+static long aio_one(__u32 i, void *data)
+{
+	struct aio_walk *w = data;
+	struct iocb **cbs = w->cbs;
+	struct iocb *ucb = NULL;
+	struct iocb cb = {};
+	__u32 mask;
+
+	if (i >= PROBE_AIO_MAX || bpf_probe_read_user(&ucb, sizeof(ucb), &cbs[i]) ||
+	    bpf_probe_read_user(&cb, sizeof(cb), ucb))
+		return 0;
+	switch (cb.aio_lio_opcode) {
+	case IOCB_CMD_PREAD:
+	case IOCB_CMD_PREADV:
+		mask = PROBE_MAY_READ;
+		break;
+	case IOCB_CMD_PWRITE:
+	case IOCB_CMD_PWRITEV:
+		mask = PROBE_MAY_WRITE;
+		break;
+	default:
+		return 0;
+	}
+	report_file(w->ctx, fd_file(cb.aio_fildes),
+		    ACCESS(mask, PROBE_KIND_DATA, PROBE_HOOK_SYS_IO_SUBMIT, false));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_io_submit")
+int sys_enter_io_submit(struct sys_enter_ctx *ctx)
+{
+	struct aio_walk w = { .ctx = ctx, .cbs = (struct iocb **)ctx->args[2] };
+	long nr = (long)ctx->args[1];
+
+	if (nr <= 0)
+		return 0;
+	if (nr > PROBE_AIO_MAX)
+		stat_inc(PROBE_STAT_URING_UNSEEN);
+	bpf_loop(nr > PROBE_AIO_MAX ? PROBE_AIO_MAX : nr, aio_one, &w, 0);
+	return 0;
+}
+
 /* ---- path-name system calls ------------------------------------------ */
 
 /* True if the last component of the user string is a watched basename. */

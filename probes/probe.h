@@ -26,6 +26,7 @@
 #define PROBE_DIR_DEPTH     32    /* parents checked against watched dirs */
 #define PROBE_KEYNAME_MAX   64    /* basenames matched in the kernel */
 #define PROBE_WATCH_MAX     1024  /* entries of each watch map */
+#define PROBE_AIO_MAX       4     /* io_submit: requests checked per call */
 
 /* Access mask, as the kernel's MAY_* bits (include/linux/fs.h). */
 #define PROBE_MAY_WRITE 0x2
@@ -103,6 +104,8 @@ enum probe_hook {
 	PROBE_HOOK_SECURITY_PATH_CHOWN,
 	PROBE_HOOK_SECURITY_INODE_SETXATTR,
 	PROBE_HOOK_SECURITY_INODE_REMOVEXATTR,
+	PROBE_HOOK_IO_URING,          /* a request completed by io_uring */
+	PROBE_HOOK_SYS_IO_SUBMIT,     /* Linux AIO */
 	PROBE_HOOK_MAX,
 };
 
@@ -125,6 +128,9 @@ enum probe_stat {
 	PROBE_STAT_NAME_SEEN,    /* path-name syscalls checked */
 	PROBE_STAT_PATH_TRUNC,   /* paths cut at PROBE_PATH_DEPTH/BUF */
 	PROBE_STAT_NAME_CANDIDATE, /* sent for their basename alone */
+	PROBE_STAT_URING_UNSEEN, /* io_uring opens into direct descriptors, and
+				    AIO requests past PROBE_AIO_MAX in one call:
+				    not checked */
 	PROBE_STAT_MAX,
 };
 

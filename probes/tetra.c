@@ -213,6 +213,8 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_SECURITY_PATH_CHOWN] = "security_path_chown",
 		[PROBE_HOOK_SECURITY_INODE_SETXATTR] = "security_inode_setxattr",
 		[PROBE_HOOK_SECURITY_INODE_REMOVEXATTR] = "security_inode_removexattr",
+		[PROBE_HOOK_IO_URING] = "io_uring_complete",
+		[PROBE_HOOK_SYS_IO_SUBMIT] = SYS("io_submit"),
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])
