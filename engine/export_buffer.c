@@ -28,7 +28,7 @@ struct export_buffer {
 	struct export_stats *st;
 	struct batch *v;    /* sealed, oldest first */
 	size_t n, cap;
-	uint64_t taken;     /* id in flight, 0: none */
+	uint64_t taken[EXPORT_BUFFER_TAKEN]; /* ids being sent; 0: free */
 	uint64_t next_id;
 	int open_fd;        /* -1: no open batch */
 	struct batch open;
@@ -176,6 +176,23 @@ void export_buffer_free(export_buffer **pb)
 
 /* ---- filling ---- */
 
+static bool is_taken(const export_buffer *b, uint64_t id)
+{
+	for (size_t k = 0; k < EXPORT_BUFFER_TAKEN; k++)
+		if (b->taken[k] == id)
+			return true;
+	return false;
+}
+
+static void set_taken(export_buffer *b, uint64_t from, uint64_t to)
+{
+	for (size_t k = 0; k < EXPORT_BUFFER_TAKEN; k++)
+		if (b->taken[k] == from) {
+			b->taken[k] = to;
+			return;
+		}
+}
+
 static void drop_at(export_buffer *b, size_t i)
 {
 	struct batch *x = &b->v[i];
@@ -196,7 +213,7 @@ static bool make_room(export_buffer *b, size_t len)
 {
 	size_t i = 0;
 	while (b->bytes + len > b->max_bytes && i < b->n) {
-		if (b->v[i].id == b->taken)
+		if (is_taken(b, b->v[i].id))
 			i++;
 		else
 			drop_at(b, i);
@@ -274,28 +291,27 @@ static struct batch *find(export_buffer *b, uint64_t id, size_t *at)
 bool export_buffer_take(export_buffer *b, uint64_t *id, char **text,
 			size_t *len, size_t *events, bool *resent)
 {
-	while (b->n) {
-		struct batch *x = &b->v[0];
+	if (!is_taken(b, 0))
+		return false;
+	size_t i = 0;
+	while (i < b->n) {
+		struct batch *x = &b->v[i];
+		if (is_taken(b, x->id)) {
+			i++;
+			continue;
+		}
 		char *p = file_of(b, x->id, x->sent ? SENDING : SEALED);
 		char *t = textfile_read(p, UINT32_MAX, len);
 		if (!t) {
 			log_error("export '%s': cannot read '%s': %s; batch dropped",
 				  b->name, p, strerror(errno));
 			free(p);
-			drop_at(b, 0);
+			drop_at(b, i);
 			continue;
 		}
-		if (!x->sent) {
-			char *q = file_of(b, x->id, SENDING);
-			if (rename(p, q) == 0)
-				x->sent = true;
-			free(q);
-			*resent = false;
-		} else {
-			*resent = true;
-		}
+		*resent = x->sent;
 		free(p);
-		b->taken = x->id;
+		set_taken(b, 0, x->id);
 		*id = x->id;
 		*text = t;
 		*events = x->events;
@@ -304,18 +320,30 @@ bool export_buffer_take(export_buffer *b, uint64_t *id, char **text,
 	return false;
 }
 
+bool export_buffer_mark_sent(export_buffer *b, uint64_t id)
+{
+	struct batch *x = find(b, id, NULL);
+	if (!x || x->sent)
+		return x != NULL;
+	char *p = file_of(b, id, SEALED), *q = file_of(b, id, SENDING);
+	if (rename(p, q) == 0)
+		x->sent = true;
+	free(p);
+	free(q);
+	return false;
+}
+
 void export_buffer_untake(export_buffer *b, uint64_t id)
 {
-	if (b->taken == id)
-		b->taken = 0;
+	if (id)
+		set_taken(b, id, 0);
 }
 
 void export_buffer_remove(export_buffer *b, uint64_t id)
 {
 	size_t i;
 	struct batch *x = find(b, id, &i);
-	if (b->taken == id)
-		b->taken = 0;
+	export_buffer_untake(b, id);
 	if (!x)
 		return;
 	char *p = file_of(b, id, x->sent ? SENDING : SEALED);

@@ -42,12 +42,18 @@ size_t export_buffer_open_events(const export_buffer *b);
 size_t export_buffer_open_bytes(const export_buffer *b);
 void export_buffer_seal(export_buffer *b);
 
-/* The oldest sealed batch, read into *text (caller frees), and marked as
- * being sent (it is then never dropped for room, and is N.sending on
- * disk).  *resent: it was sent before.  False if there is none. */
+/* Batches that can be taken at once: one in flight, the next being built. */
+#define EXPORT_BUFFER_TAKEN 2
+
+/* The oldest sealed batch not already taken, read into *text (caller
+ * frees); while taken it is never dropped for room.  *resent: it was sent
+ * before.  False if there is none, or EXPORT_BUFFER_TAKEN are taken. */
 bool export_buffer_take(export_buffer *b, uint64_t *id, char **text,
 			size_t *len, size_t *events, bool *resent);
-/* The batch taken is unsent again (to be retried). */
+/* Records, before its request starts, that the batch is being sent
+ * (N.sending on disk).  True if it had been sent before. */
+bool export_buffer_mark_sent(export_buffer *b, uint64_t id);
+/* A batch taken is unsent again (to be retried). */
 void export_buffer_untake(export_buffer *b, uint64_t id);
 /* The batch is done with (acknowledged, or refused for good). */
 void export_buffer_remove(export_buffer *b, uint64_t id);
