@@ -19,8 +19,14 @@
  *    from /proc/PID/task/STAR/schedstat) as a share of one core.
  *
  *   daemon_bench BPFALERT RULES100 EVENTS [PHASES]
- * PHASES is a comma-separated subset of lat,tp,probe,rate (default all;
- * probe only as root). */
+ * 6. Exports (phase "export", not in the default set): every event to a
+ *    Parseable export whose receiver (a thread here) answers each batch
+ *    after 10 ms: the events per second exported and the daemon's CPU
+ *    meanwhile; then the latency of phase 1 without and with that export,
+ *    alternated three times.
+ *
+ * PHASES is a comma-separated subset of lat,tp,probe,rate,export (default
+ * lat,tp,probe,rate; probe only as root). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <stdbool.h>
@@ -40,6 +46,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <sys/mman.h>
 
@@ -170,9 +177,19 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void latency_with(const char *bin, int port, const char *exports, const char *label);
+
 static void latency(const char *bin, int port)
 {
-	char conf[512], rules[512], log[512], text[2048];
+	latency_with(bin, port, "", "");
+}
+
+/* `exports`: the configuration's exports group ("" for none). */
+static void latency_with(const char *bin, int port, const char *exports, const char *label)
+{
+	memset(arrived_ns, 0, sizeof(int64_t) * (N_LAT + 1));
+	atomic_store(&narrived, 0);
+	char conf[1024], rules[512], log[512], text[2048];
 	snprintf(log, sizeof(log), "%s/lat.log", dir);
 	snprintf(conf, sizeof(conf), "%s/lat.conf", dir);
 	snprintf(rules, sizeof(rules), "%s/lat.rules", dir);
@@ -180,7 +197,8 @@ static void latency(const char *bin, int port)
 	fprintf(f, "state_dir = \"%s/state\";\nmetrics: { listen = \"\"; };\n"
 		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
 		   "targets: { hook: { type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; send_resolved = false;\n"
-		   "  repeat = { interval = \"1h\"; times = 1; }; }; };\n", dir, log, port);
+		   "  repeat = { interval = \"1h\"; times = 1; }; }; };\nexports: { %s };\n",
+		dir, log, port, exports);
 	fclose(f);
 	f = fopen(rules, "w");
 	fputs("alerts = ( { name = \"lat\"; message = \"seq {process_exec_process_pid}\";\n"
@@ -217,8 +235,8 @@ static void latency(const char *bin, int port)
 		puts("latency: no webhook request arrived");
 		return;
 	}
-	printf("latency line->webhook over %d events: p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 <= 10 ms)\n",
-	       n, lat[n / 2] / 1e6, lat[(n * 99) / 100] / 1e6, lat[n - 1] / 1e6);
+	printf("latency line->webhook%s over %d events: p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 <= 10 ms)\n",
+	       label, n, lat[n / 2] / 1e6, lat[(n * 99) / 100] / 1e6, lat[n - 1] / 1e6);
 }
 
 /* Each child opens the watched file once; its open time goes to shared
@@ -339,39 +357,37 @@ static double events_seen(int mport)
 	return v;
 }
 
-/* A daemon following dir/NAME.log with the rules, a file target and its
- * metrics on *mport; the log's path goes to log. */
+/* A daemon following dir/NAME.log with the rules, a file target, `exports`
+ * (the exports group, "" for none) and its metrics on *mport; the log's
+ * path goes to log. */
 static pid_t follow_daemon(const char *bin, const char *rules, const char *name, int *mport,
-			   char *log, size_t loglen)
+			   char *log, size_t loglen, const char *exports)
 {
-	char conf[512];
+	char conf[1024];
 	close(listen_any(mport));
 	snprintf(log, loglen, "%s/%s.log", dir, name);
 	snprintf(conf, sizeof(conf), "%s/%s.conf", dir, name);
 	FILE *f = fopen(conf, "w");
 	fprintf(f, "state_dir = \"%s/state-%s\";\nmetrics: { listen = \"127.0.0.1:%d\"; };\n"
 		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
-		   "targets: { t: { type = \"file\"; path = \"%s/%s.alerts\"; }; };\n",
-		dir, name, *mport, log, dir, name);
+		   "targets: { t: { type = \"file\"; path = \"%s/%s.alerts\"; }; };\n"
+		   "exports: { %s };\n",
+		dir, name, *mport, log, dir, name, exports);
 	fclose(f);
 	chmod(conf, 0600);
 	close(open(log, O_CREAT | O_WRONLY, 0600));
 	return start_daemon(bin, conf, rules);
 }
 
-static void throughput(const char *bin, const char *rules100, const char *events)
+/* Appends every line of `events` to `log` at once; returns how many. */
+static long append_all(const char *events, const char *log)
 {
-	int mport;
-	char log[512];
-	pid_t pid = follow_daemon(bin, rules100, "tp", &mport, log, sizeof(log));
 	FILE *in = fopen(events, "r");
 	int out = open(log, O_WRONLY | O_APPEND);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	double total = 0;
-	double cpu0 = cpu_seconds(pid);
-	int64_t t0 = now_ns();
+	long total = 0;
 	while ((len = getline(&line, &cap, in)) > 0) {
 		if (write(out, line, (size_t)len) != len)
 			break;
@@ -380,6 +396,17 @@ static void throughput(const char *bin, const char *rules100, const char *events
 	close(out);
 	fclose(in);
 	free(line);
+	return total;
+}
+
+static void throughput(const char *bin, const char *rules100, const char *events)
+{
+	int mport;
+	char log[512];
+	pid_t pid = follow_daemon(bin, rules100, "tp", &mport, log, sizeof(log), "");
+	double cpu0 = cpu_seconds(pid);
+	int64_t t0 = now_ns();
+	double total = (double)append_all(events, log);
 	double seen = 0;
 	while ((seen = events_seen(mport)) < total && now_ns() - t0 < 300000000000LL)
 		usleep(20000);
@@ -397,7 +424,7 @@ static void steady(const char *bin, const char *rules100, const char *events, do
 {
 	int mport;
 	char log[512];
-	pid_t pid = follow_daemon(bin, rules100, "steady", &mport, log, sizeof(log));
+	pid_t pid = follow_daemon(bin, rules100, "steady", &mport, log, sizeof(log), "");
 	FILE *in = fopen(events, "r");
 	int out = open(log, O_WRONLY | O_APPEND);
 	char *line = NULL, *batch = NULL;
@@ -511,10 +538,124 @@ static void probe_rate(const char *bin, const char *rules100)
 	printf("highest sustained watched-file event rate with 100 rules and no loss: %.0f events/s\n", best);
 }
 
+/* ---- exports ---- */
+
+static atomic_long exported;   /* events received by the slow store */
+
+/* Events in a Parseable body: a gzipped JSON array of flat objects. */
+static long count_records(const char *body, size_t len)
+{
+	size_t cap = len * 30 + 4096;
+	char *out = malloc(cap);
+	z_stream z = { 0 };
+	inflateInit2(&z, 15 + 16);
+	z.next_in = (Bytef *)body;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap - 1;
+	inflate(&z, Z_FINISH);
+	size_t n = z.total_out;
+	inflateEnd(&z);
+	out[n] = '\0';
+	long k = n > 2 ? 1 : 0;
+	for (char *p = out; (p = strstr(p, "},{")); p += 3)
+		k++;
+	free(out);
+	return k;
+}
+
+/* A store that takes 10 ms to answer each request. */
+static void handle_slow(int fd)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (len + 65536 > cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		buf[len] = '\0';
+		char *end;
+		while ((end = strstr(buf, "\r\n\r\n"))) {
+			size_t head = (size_t)(end - buf) + 4, body = 0;
+			char *cl = strcasestr(buf, "content-length:");
+			if (cl && cl < end)
+				body = strtoul(cl + 15, NULL, 10);
+			if (len < head + body)
+				break;
+			atomic_fetch_add(&exported, count_records(buf + head, body));
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+			if (write(fd, ok, sizeof(ok) - 1) < 0)
+				goto out;
+			memmove(buf, buf + head + body, len - head - body);
+			len -= head + body;
+			buf[len] = '\0';
+		}
+	}
+out:
+	free(buf);
+}
+
+static void *slow_receiver(void *arg)
+{
+	int lfd = *(int *)arg;
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		handle_slow(fd);
+		close(fd);
+	}
+}
+
+static void export_throughput(const char *bin, const char *rules100, const char *events,
+			      const char *exports)
+{
+	int mport;
+	char log[512];
+	pid_t pid = follow_daemon(bin, rules100, "ex", &mport, log, sizeof(log), exports);
+	atomic_store(&exported, 0);
+	double cpu0 = cpu_ns_seconds(pid);
+	int64_t t0 = now_ns();
+	long total = append_all(events, log);
+	while (atomic_load(&exported) < total && now_ns() - t0 < 300000000000LL)
+		usleep(5000);
+	double wall = (double)(now_ns() - t0) / 1e9;
+	double cpu = cpu_ns_seconds(pid) - cpu0;
+	stop_daemon(pid);
+	printf("export to a Parseable receiver answering in 10 ms, 100 rules: %ld of %ld events "
+	       "in %.2f s = %.0f events/s; daemon CPU %.2f s = %.0f%% of a core\n",
+	       atomic_load(&exported), total, wall, (double)atomic_load(&exported) / wall, cpu,
+	       100.0 * cpu / wall);
+}
+
+static void exports_phase(const char *bin, int port, const char *rules100, const char *events)
+{
+	int sport;
+	int sfd = listen_any(&sport);
+	pthread_t th;
+	pthread_create(&th, NULL, slow_receiver, &sfd);
+	char exports[256];
+	snprintf(exports, sizeof(exports),
+		 "store: { type = \"parseable\"; endpoint = \"http://127.0.0.1:%d\"; stream = \"tetrademo\"; };",
+		 sport);
+	export_throughput(bin, rules100, events, exports);
+	/* alternated, three times each: on a shared machine one run of either
+	 * says little */
+	for (int round = 1; round <= 3; round++) {
+		latency_with(bin, port, "", ", no export");
+		latency_with(bin, port, exports, ", every event exported");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4 && argc != 5) {
-		fputs("usage: daemon_bench BPFALERT RULES100 EVENTS [lat,tp,probe,rate]\n", stderr);
+		fputs("usage: daemon_bench BPFALERT RULES100 EVENTS [lat,tp,probe,rate,export]\n", stderr);
 		return 2;
 	}
 	const char *phases = argc == 5 ? argv[4] : "lat,tp,probe,rate";
@@ -535,6 +676,8 @@ int main(int argc, char **argv)
 	}
 	if (strstr(phases, "rate"))
 		steady(argv[1], argv[2], argv[3], 10000);
+	if (strstr(phases, "export"))
+		exports_phase(argv[1], port, argv[2], argv[3]);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -81,6 +81,9 @@ echo "== kernel probe events through the rule engine, with and without JSON"
 echo "== daemon: following a file (bpfalert run)"
 "$B/daemon_bench" "$BIN" "$B/r100.rules" "$B/events.jsonl"
 
+echo "== exports: every event to a Parseable receiver answering in 10 ms; alert latency without and with"
+"$B/daemon_bench" "$BIN" "$B/r100.rules" "$B/events.jsonl" export
+
 echo "== kernel probes: overhead on unwatched files, open-to-event latency"
 "$B/probe_bench" || echo "probe_bench needs root and BPF"
 
