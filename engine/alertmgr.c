@@ -79,6 +79,7 @@ struct alertmgr {
 	unsigned long long seq, next_id;
 	int64_t clock;            /* latest time seen; never goes back */
 	struct alertmgr_stats stats;
+	unsigned long long changes; /* anything alertmgr_export_state saves changed */
 	char *keybuf;             /* scratch for group keys */
 	size_t keybuf_cap;
 	flattener *fl;            /* for messages rendered from a kept document */
@@ -307,6 +308,7 @@ static void instance_free(struct instance *in)
 
 static void instance_destroy(alertmgr *am, struct instance *in)
 {
+	am->changes++;
 	heap_remove(am, in);
 	table_remove(&am->st[in->alert], in);
 	am->stats.instances_live--;
@@ -491,6 +493,7 @@ static void emit(alertmgr *am, struct instance *in, size_t j,
 
 	in->t[j].sent++;
 	in->t[j].count = 0;
+	am->changes++;
 	am->stats.notifications++;
 	if (am->cfg.emit)
 		am->cfg.emit(am->cfg.emit_ctx, n);
@@ -674,6 +677,7 @@ void alertmgr_match(alertmgr *am, size_t a, const event *ev,
 	struct instance *in = instance_for(am, a, ev, true);
 
 	am->stats.matches++;
+	am->changes++;
 	if (!in->firing) {
 		if (count_pending(d, in, now)) {
 			note_latest(am, in, ev, source);
@@ -850,4 +854,207 @@ void alertmgr_adopt(alertmgr *am, alertmgr *old)
 			}
 		}
 	}
+}
+
+/* ---- state across restarts (DESIGN §5.3) ---- */
+
+unsigned long long alertmgr_changes(const alertmgr *am)
+{
+	return am->changes;
+}
+
+static struct json_object *jtime_or_null(int64_t t)
+{
+	return t == NO_DEADLINE ? NULL : json_object_new_int64(t);
+}
+
+static int64_t jtime_get(struct json_object *o, const char *key, int64_t dflt)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+static struct json_object *export_targets(alertmgr *am, const struct instance *in)
+{
+	const alert_def *d = def_of(am, in->alert);
+	struct json_object *arr = json_object_new_array();
+	for (size_t j = 0; j < d->ntargets; j++) {
+		const target_def *td = target_of(am, in->alert, j);
+		struct json_object *t = json_object_new_object();
+		json_object_object_add(t, "name", json_object_new_string(td ? td->name : ""));
+		json_object_object_add(t, "sent", json_object_new_int64(in->t[j].sent));
+		json_object_object_add(t, "count", json_object_new_int64(in->t[j].count));
+		json_object_object_add(t, "next", jtime_or_null(in->t[j].next_ms));
+		json_object_array_add(arr, t);
+	}
+	return arr;
+}
+
+static struct json_object *export_instance(alertmgr *am, struct instance *in)
+{
+	const alert_def *d = def_of(am, in->alert);
+	struct json_object *o = json_object_new_object(), *g = json_object_new_array();
+	const char *p = in->key;
+	for (size_t i = 0; i < d->n_group_by; i++, p += strlen(p) + 1)
+		json_object_array_add(g, json_object_new_string(p));
+	json_object_object_add(o, "alert", json_object_new_string(d->name));
+	json_object_object_add(o, "group", g);
+	json_object_object_add(o, "overflow", json_object_new_boolean(in->overflow));
+	json_object_object_add(o, "firing", json_object_new_boolean(in->firing));
+	json_object_object_add(o, "starts_at", json_object_new_int64(in->starts_at));
+	json_object_object_add(o, "last_match", json_object_new_int64(in->last_match));
+	json_object_object_add(o, "resolve_at", jtime_or_null(in->resolve_at));
+	json_object_object_add(o, "first_count", json_object_new_int64(in->first_count));
+	json_object_object_add(o, "pending", json_object_new_int64(in->pending));
+	struct json_object *ring = json_object_new_array();
+	for (unsigned i = 0; i < in->ring_len; i++)
+		json_object_array_add(ring, json_object_new_int64(
+			in->ring[(in->ring_head + i) % in->ring_cap]));
+	json_object_object_add(o, "ring", ring);
+	if (in->firing)
+		json_object_object_add(o, "message",
+				       json_object_new_string(instance_message(am, in)));
+	if (in->kind)
+		json_object_object_add(o, "kind", json_object_new_string(in->kind));
+	if (in->source)
+		json_object_object_add(o, "source", json_object_new_string(in->source));
+	char *ev = in->doc ? event_text(am, in->doc, in->kind) : NULL;
+	if (ev)
+		json_object_object_add(o, "event", json_object_new_string(ev));
+	free(ev);
+	json_object_object_add(o, "targets", export_targets(am, in));
+	return o;
+}
+
+static int export_one(alertmgr *am, struct instance *in, alertmgr_state_fn fn,
+		      void *ctx)
+{
+	struct json_object *o = export_instance(am, in);
+	int rc = fn(ctx, o);
+	json_object_put(o);
+	return rc;
+}
+
+int alertmgr_export_state(alertmgr *am, alertmgr_state_fn fn, void *ctx)
+{
+	for (size_t a = 0; a < am->nalerts; a++) {
+		struct alert_state *s = &am->st[a];
+		for (size_t i = 0; i < s->nbuckets; i++)
+			for (struct instance *in = s->buckets[i]; in; in = in->chain)
+				if (export_one(am, in, fn, ctx) < 0)
+					return -1;
+		if (s->overflow && export_one(am, s->overflow, fn, ctx) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *jstr_get(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		? json_object_get_string(v) : NULL;
+}
+
+static bool alert_named(const alertmgr *am, const char *name, size_t ngroup, size_t *a)
+{
+	for (*a = 0; name && *a < am->nalerts; (*a)++)
+		if (!strcmp(def_of(am, *a)->name, name) && def_of(am, *a)->n_group_by == ngroup)
+			return def_of(am, *a)->enabled;
+	return false;
+}
+
+/* The instance a saved entry names: made (or the overflow one); NULL if
+ * its alert is gone, its group_by changed or the cap is reached. */
+static struct instance *restored_instance(alertmgr *am, struct json_object *o)
+{
+	struct json_object *g, *ov;
+	if (!json_object_object_get_ex(o, "group", &g) || !json_object_is_type(g, json_type_array))
+		return NULL;
+	size_t a, n = json_object_array_length(g), len = 0;
+	if (!alert_named(am, jstr_get(o, "alert"), n, &a))
+		return NULL;
+	if (json_object_object_get_ex(o, "overflow", &ov) && json_object_get_boolean(ov))
+		return am->st[a].overflow ? NULL : overflow_instance(am, a);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(g, i));
+		size_t vl = strlen(v ? v : "");
+		am->keybuf = xgrow(am->keybuf, &am->keybuf_cap, len + vl + 1, 1);
+		memcpy(am->keybuf + len, v ? v : "", vl + 1);
+		len += vl + 1;
+	}
+	unsigned long long h = len ? fields_hash(am->keybuf, len) : 0;
+	if (lookup(am, a, am->keybuf, len, h) || am->st[a].ninst >= cap_of(def_of(am, a)))
+		return NULL;
+	struct instance *in = instance_new(am, a, am->keybuf, len, h);
+	table_insert(&am->st[a], in);
+	return in;
+}
+
+static void restore_targets(alertmgr *am, struct instance *in, struct json_object *o)
+{
+	const alert_def *d = def_of(am, in->alert);
+	struct json_object *arr;
+	for (size_t j = 0; j < d->ntargets; j++)
+		in->t[j] = (struct tsched){ .next_ms = NO_DEADLINE };
+	if (!json_object_object_get_ex(o, "targets", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t k = 0; k < json_object_array_length(arr); k++) {
+		struct json_object *t = json_object_array_get_idx(arr, k);
+		const char *name = jstr_get(t, "name");
+		for (size_t j = 0; name && j < d->ntargets; j++) {
+			const target_def *td = target_of(am, in->alert, j);
+			if (!td || strcmp(td->name, name))
+				continue;
+			in->t[j].sent = (unsigned)jtime_get(t, "sent", 0);
+			in->t[j].count = (unsigned)jtime_get(t, "count", 0);
+			in->t[j].next_ms = jtime_get(t, "next", NO_DEADLINE);
+		}
+	}
+}
+
+static void restore_ring(alertmgr *am, struct instance *in, struct json_object *o)
+{
+	struct json_object *ring;
+	unsigned need = repeats_of(def_of(am, in->alert));
+	if (!json_object_object_get_ex(o, "ring", &ring) ||
+	    !json_object_is_type(ring, json_type_array) || need <= 1 || in->firing)
+		return;
+	size_t n = json_object_array_length(ring);
+	in->ring = xcalloc(need, sizeof(*in->ring));
+	in->ring_cap = need;
+	for (size_t i = n > need ? n - need : 0; i < n; i++)
+		in->ring[in->ring_len++] = json_object_get_int64(json_object_array_get_idx(ring, i));
+}
+
+static void restore_one(alertmgr *am, struct instance *in, struct json_object *o)
+{
+	struct json_object *v;
+	in->firing = json_object_object_get_ex(o, "firing", &v) && json_object_get_boolean(v);
+	in->starts_at = jtime_get(o, "starts_at", 0);
+	in->last_match = jtime_get(o, "last_match", 0);
+	in->resolve_at = jtime_get(o, "resolve_at", NO_DEADLINE);
+	in->first_count = (unsigned)jtime_get(o, "first_count", 0);
+	in->pending = (unsigned)jtime_get(o, "pending", 0);
+	restore_ring(am, in, o);
+	const char *msg = jstr_get(o, "message"), *kind = jstr_get(o, "kind");
+	const char *source = jstr_get(o, "source"), *ev = jstr_get(o, "event");
+	in->message = msg ? xstrdup(msg) : NULL;
+	in->kind = kind ? xstrdup(kind) : NULL;
+	in->source = source ? xstrdup(source) : NULL;
+	in->doc = ev ? evdoc_from_text(ev, strlen(ev)) : NULL;
+	restore_targets(am, in, o);
+	reschedule(am, in);
+}
+
+bool alertmgr_import_instance(alertmgr *am, struct json_object *o)
+{
+	struct instance *in = json_object_is_type(o, json_type_object)
+		? restored_instance(am, o) : NULL;
+	if (in)
+		restore_one(am, in, o);
+	return in != NULL;
 }

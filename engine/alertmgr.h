@@ -27,6 +27,8 @@
 #include "notification.h"
 #include "targets.h"
 
+struct json_object;
+
 typedef struct alertmgr alertmgr;
 
 typedef void (*alertmgr_emit_fn)(void *ctx, notification *n);
@@ -67,6 +69,23 @@ int64_t alertmgr_next_due(const alertmgr *am);
 /* Moves live instances of alerts whose definition did not change from
  * `old` (used on reload); `old` keeps the rest. */
 void alertmgr_adopt(alertmgr *am, alertmgr *old);
+
+/* State across restarts (DESIGN §5.3): every live instance (group values,
+ * counts, match window, schedule positions per target, latest message and
+ * event, capped at max_event_bytes) as one JSON document, and back.  Times
+ * are wall-clock ms, so after a restart a repeat or a resolution whose time
+ * passed while the daemon was down runs at the next alertmgr_advance; a
+ * firing notification already made is not made again.  Import matches
+ * alerts by name and number of group_by fields, and targets by name;
+ * returns the number of instances restored. */
+typedef int (*alertmgr_state_fn)(void *ctx, struct json_object *instance);
+/* Calls fn with each instance's document in turn (borrowed: one at a time,
+ * so saving holds one in memory); stops with -1 when fn returns < 0. */
+int alertmgr_export_state(alertmgr *am, alertmgr_state_fn fn, void *ctx);
+/* Restores one document made by export; false if it is not restored. */
+bool alertmgr_import_instance(alertmgr *am, struct json_object *instance);
+/* Grows whenever what export would save changes. */
+unsigned long long alertmgr_changes(const alertmgr *am);
 
 void alertmgr_get_stats(const alertmgr *am, struct alertmgr_stats *out);
 size_t alertmgr_overflow_count(const alertmgr *am, size_t alert);

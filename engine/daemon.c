@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alertmgr.h"
+#include "alertstate.h"
 #include "bpf_source.h"
 #include "config.h"
 #include "daemon_stats.h"
@@ -31,6 +32,7 @@
 /* How long SIGTERM waits for pending notifications before leaving them in
  * the spool for the next start. */
 #define STOP_DRAIN_MS 5000
+#define STATE_SAVE_MS 5000
 #define HUP_SETTLE_MS 200
 #define HUP_MAX_WAIT_MS 2000
 
@@ -49,6 +51,9 @@ struct daemon {
 	loop_timer *due_timer;
 	int64_t armed_due;
 	loop_timer *reload_timer;
+	loop_timer *save_timer;
+	unsigned long long saved_changes;   /* alertmgr_changes when last saved */
+	const alertmgr *saved_am;
 	int64_t hup_first;      /* loop_now() of the first SIGHUP of a burst */
 	int sigfd;
 	bool stopping;
@@ -526,6 +531,36 @@ static void request_reload(struct daemon *dm)
 	dm->reload_timer = loop_timer_at(dm->loop, at, on_reload_due, dm);
 }
 
+/* ---- alert state across restarts ---- */
+
+static void save_state(struct daemon *dm)
+{
+	if (dm->saved_am == dm->am && alertmgr_changes(dm->am) == dm->saved_changes)
+		return;
+	if (alertstate_save(dm->am, dm->gen->config->state_dir) == 0) {
+		dm->saved_am = dm->am;
+		dm->saved_changes = alertmgr_changes(dm->am);
+	}
+}
+
+static void on_save_timer(void *ctx)
+{
+	struct daemon *dm = ctx;
+	save_state(dm);
+	dm->save_timer = loop_timer_at(dm->loop, loop_now() + STATE_SAVE_MS,
+				       on_save_timer, dm);
+}
+
+static void restore_state(struct daemon *dm)
+{
+	if (alertstate_load(dm->am, dm->gen->config->state_dir) > 0)
+		arm_due_timer(dm);
+	dm->saved_am = dm->am;
+	dm->saved_changes = alertmgr_changes(dm->am);
+	dm->save_timer = loop_timer_at(dm->loop, loop_now() + STATE_SAVE_MS,
+				       on_save_timer, dm);
+}
+
 /* ---- life ---- */
 
 /* Room for the metrics endpoint's connections and every target's sockets:
@@ -555,7 +590,10 @@ static int start(struct daemon *dm)
 	dm->exports = new_exports(dm, dm->gen);
 	daemon_stats_init(&dm->stats, dm->gen, dm->am, dm->disp);
 	dm->stats.exports = dm->exports;
-	if (!dm->disp || !dm->exports || watch_signals(dm) < 0 || start_metrics(dm) < 0 ||
+	if (!dm->disp || !dm->exports)
+		return EXIT_RUNTIME;
+	restore_state(dm);
+	if (watch_signals(dm) < 0 || start_metrics(dm) < 0 ||
 	    start_tetragon(dm) < 0 || start_bpf(dm) < 0)
 		return EXIT_RUNTIME;
 	daemon_stats_set_sources(&dm->stats, dm->tetragon, dm->bpf);
@@ -624,6 +662,8 @@ static void shutdown_daemon(struct daemon *dm)
 #endif
 	if (dm->loop)
 		drain(dm);
+	if (dm->am && dm->saved_am)
+		save_state(dm);
 	metrics_server_free(&dm->metrics);
 	exports_free(&dm->exports);
 	free(dm->matched);

@@ -801,6 +801,62 @@ START_TEST(large_events_to_a_dead_target_stay_within_memory)
 }
 END_TEST
 
+/* ---- restarts ---- */
+
+/* One instance firing at once, repeating every 2 s three times in all,
+ * resolved 3 s after its match; with a SIGTERM and a restart one second
+ * after it fires, or without. */
+static void schedule_run(bool restart, size_t *firing, size_t *repeats, size_t *resolved)
+{
+	struct setup s;
+	make_setup(&s, NULL);
+	char *t = xasprintf("type = \"file\"; path = \"%s\"; repeat = { interval = \"2s\"; times = 3; };",
+			    s.alerts);
+	write_conf(&s, s.state, t, NULL);
+	char *r = write_file(s.rules, "passwd.rules",
+		"alerts = ( { name = \"passwd read\"; message = \"pid {process_exec_process_pid}\";\n"
+		"  rule = \"process_exec_process_arguments =% \\\"/etc/passwd\\\"\";\n"
+		"  resolve_after = \"3s\"; group_by = [ \"process_exec_process_pid\" ]; targets = [ \"out\" ]; } );\n");
+	chmod(r, 0600);
+	free(r);
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	append_events(&s, 7, 1);
+	ck_assert(wait_count(s.alerts, "\"status\":\"firing\"", 1));
+	if (restart) {
+		sleep_ms(1000);
+		ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+		d = daemon_start_in(dir, s.conf, s.rules);
+		ck_assert(wait_count(d->log, "1 alert instance restored", 1));
+	}
+	ck_assert(wait_count(s.alerts, "\"status\":\"resolved\"", 1));
+	sleep_ms(2500);        /* anything more would come by now */
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	*firing = count_in_file(s.alerts, "\"notification\":{\"seq\":1,");
+	*repeats = count_in_file(s.alerts, "\"status\":\"firing\"") - *firing;
+	*resolved = count_in_file(s.alerts, "\"status\":\"resolved\"");
+	unlink(s.alerts);
+	rm_rf(s.state);
+	free(t);
+	free_setup(&s);
+}
+
+START_TEST(alert_state_survives_a_restart)
+{
+	size_t f0, r0, x0, f1, r1, x1;
+	schedule_run(false, &f0, &r0, &x0);
+	schedule_run(true, &f1, &r1, &x1);
+	fprintf(stderr, "schedule {2s, 3 times}, resolve_after 3s: without restart %zu firing, "
+		"%zu repeats, %zu resolved; restarted 1 s after firing: %zu, %zu, %zu\n",
+		f0, r0, x0, f1, r1, x1);
+	ck_assert_uint_eq(f0, 1);
+	ck_assert_uint_eq(r0, 1);      /* at 2 s; the one at 4 s is after the resolution */
+	ck_assert_uint_eq(x0, 1);
+	ck_assert_uint_eq(f1, f0);
+	ck_assert_uint_eq(r1, r0);
+	ck_assert_uint_eq(x1, x0);
+}
+END_TEST
+
 Suite *chaos_suite(void)
 {
 	Suite *s = suite_create("chaos");
@@ -817,6 +873,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, regex_limits_give_one_verdict_with_and_without_jit);
 	tcase_add_test(tc, replay_to_a_dead_target_ends_at_its_deadline);
 	tcase_add_test(tc, large_events_to_a_dead_target_stay_within_memory);
+	tcase_add_test(tc, alert_state_survives_a_restart);
 	suite_add_tcase(s, tc);
 	return s;
 }
