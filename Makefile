@@ -23,7 +23,7 @@ DESTDIR    ?=
 BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libpcre2-8 json-c libconfig libcurl libmicrohttpd libbpf libelf zlib
+PKGS    := libpcre2-8 json-c libconfig yaml-0.1 libcurl libmicrohttpd libbpf libelf zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -14,8 +14,8 @@
 void cli_usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      "  bpfalert [run] [-c FILE] [-r DIR|FILE]... [-f|--foreground]\n"
-	      "  bpfalert check  [-c FILE] [-r DIR|FILE]...\n"
+	      "  bpfalert [run] [-c FILE] [-r DIR|FILE]... [-p DIR|FILE]... [-f|--foreground]\n"
+	      "  bpfalert check  [-c FILE] [-r DIR|FILE]... [-p DIR|FILE]...\n"
 	      "  bpfalert replay [--dry-run] [-c FILE] [-r DIR|FILE]... [-i FILE|-] [-o text|json] [--matches]\n"
 	      "                  [--deadline DURATION]\n"
 	      "  bpfalert test   FILE...\n"
@@ -37,6 +37,8 @@ void cli_usage(FILE *out)
 	      "  -c, --config FILE     configuration (default " BPFALERT_SYSCONFDIR "/bpfalert/bpfalert.conf)\n"
 	      "  -r, --rules DIR|FILE  rule file or drop-in directory (repeatable;\n"
 	      "                        default " BPFALERT_SYSCONFDIR "/bpfalert/rules.d)\n"
+	      "  -p, --policies DIR|FILE  Tetragon TracingPolicy file or directory (repeatable;\n"
+	      "                        default " BPFALERT_SYSCONFDIR "/bpfalert/policies.d)\n"
 	      "  -i, --input FILE|-    events, one JSON object a line (default: stdin)\n"
 	      "  -o, --output FORMAT   output format\n"
 	      "  -f, --foreground      stay in the foreground\n"
@@ -52,6 +54,7 @@ void cli_usage(FILE *out)
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "rules", required_argument, NULL, 'r' },
+	{ "policies", required_argument, NULL, 'p' },
 	{ "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -78,6 +81,11 @@ static int apply_option(struct cli_options *opt, int c)
 	switch (c) {
 	case 'c': opt->config = optarg; break;
 	case 'r': add_rule_path(opt, optarg); break;
+	case 'p':
+		opt->policy_paths = xrealloc(opt->policy_paths,
+					     (opt->npolicy_paths + 1) * sizeof(char *));
+		opt->policy_paths[opt->npolicy_paths++] = optarg;
+		break;
 	case 'i': opt->input = optarg; break;
 	case 'o': opt->output = optarg; break;
 	case 'f': opt->foreground = true; break;
@@ -99,7 +107,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opt)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":c:r:i:o:fh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:r:p:i:o:fh", long_options, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *what = c == ':' ? "option needs a value"
 						    : "unknown option";
@@ -125,4 +133,7 @@ void cli_options_free(struct cli_options *opt)
 	free(opt->rule_paths);
 	opt->rule_paths = NULL;
 	opt->nrule_paths = 0;
+	free(opt->policy_paths);
+	opt->policy_paths = NULL;
+	opt->npolicy_paths = 0;
 }

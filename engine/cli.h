@@ -25,6 +25,8 @@ struct cli_options {
 	const char *config;            /* -c */
 	const char **rule_paths;       /* -r, repeatable */
 	size_t nrule_paths;
+	const char **policy_paths;     /* -p, repeatable (TracingPolicy files) */
+	size_t npolicy_paths;
 	const char *input;             /* -i; "-" is stdin */
 	const char *output;            /* -o */
 	const char *color;             /* --color auto|always|never (events) */

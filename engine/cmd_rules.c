@@ -9,6 +9,11 @@
 #include "diag.h"
 #include "fields.h"
 #include "generation.h"
+#include "policy.h"
+#include "policy_eval.h"
+#if BPFALERT_HAVE_PROBES
+#include "bpf_source.h"
+#endif
 #include "rulefiles.h"
 #include "ruletest.h"
 
@@ -83,6 +88,29 @@ static int no_operands(const struct cli_options *opt)
 	return EXIT_USAGE;
 }
 
+/* The policies: each described, errors reported; returns the errors. */
+static unsigned check_policies(const struct cli_options *opt, const struct config *c)
+{
+	diag *d = diag_new(stderr);
+	policy_set ps = { 0 };
+	unsigned errors = policy_load_configured(opt->policy_paths, opt->npolicy_paths,
+						 c->policies_dirs, c->npolicies_dirs, d, &ps);
+	if (ps.n) {
+		char hook[256] = "no kernel probes in this build";
+#if BPFALERT_HAVE_PROBES
+		bpf_source_files_hook((const char *const *)c->probes.hooks, c->probes.nhooks, hook,
+				      sizeof(hook));
+#endif
+		policy_describe(&ps, hook, stdout);
+	}
+	if (ps.n || errors)
+		fprintf(errors ? stderr : stdout, "%zu polic%s loaded, %u error%s\n", ps.n,
+			ps.n == 1 ? "y" : "ies", errors, errors == 1 ? "" : "s");
+	policy_set_clear(&ps);
+	diag_free(&d);
+	return errors;
+}
+
 int cmd_check(const struct cli_options *opt)
 {
 	if (no_operands(opt))
@@ -90,7 +118,8 @@ int cmd_check(const struct cli_options *opt)
 	struct loaded_rules lr;
 	loaded_rules_load(&lr, opt, true, stderr);
 	print_summary(lr.errors ? stderr : stdout, &lr);
-	int rc = lr.errors ? EXIT_RULES : EXIT_OK;
+	unsigned perr = lr.config ? check_policies(opt, lr.config) : 0;
+	int rc = lr.errors || perr ? EXIT_RULES : EXIT_OK;
 	loaded_rules_free(&lr);
 	return rc;
 }

@@ -63,9 +63,11 @@ static const char *const hook_paths[] = { "lsm", "fentry", "kprobe", "tracepoint
 struct config *config_default(void)
 {
 	static const char *const dirs[] = { BPFALERT_SYSCONFDIR "/bpfalert/rules.d", NULL };
+	static const char *const pdirs[] = { BPFALERT_SYSCONFDIR "/bpfalert/policies.d", NULL };
 	struct config *c = xcalloc(1, sizeof(*c));
 	c->node_name = xstrdup("");
 	c->rules_dirs = strv_dup(dirs, &c->nrules_dirs);
+	c->policies_dirs = strv_dup(pdirs, &c->npolicies_dirs);
 	c->state_dir = xstrdup(BPFALERT_LOCALSTATEDIR "/lib/bpfalert");
 	c->log_level = xstrdup("info");
 	c->bpf.enabled = true;
@@ -93,6 +95,7 @@ void config_free(struct config **pc)
 	free(c->file);
 	free(c->node_name);
 	strv_free(c->rules_dirs, c->nrules_dirs);
+	strv_free(c->policies_dirs, c->npolicies_dirs);
 	free(c->state_dir);
 	free(c->log_level);
 	free(c->tetragon.path);
@@ -389,7 +392,7 @@ static void section(struct check *k, struct json_object *root,
 static void check_document(struct check *k, struct json_object *root)
 {
 	static const char *const keys[] = {
-		"node_name", "rules_dirs", "state_dir", "strict_permissions",
+		"node_name", "rules_dirs", "policies_dirs", "state_dir", "strict_permissions",
 		"log_level", "sources", "probes", "targets", "metrics",
 		"queue_max", "max_event_bytes", "exports", NULL,
 	};
@@ -398,6 +401,8 @@ static void check_document(struct check *k, struct json_object *root)
 	take_string(k, root, &at, "node_name", &k->c->node_name);
 	take_paths(k, root, &at, "rules_dirs", false, &k->c->rules_dirs,
 		   &k->c->nrules_dirs);
+	take_paths(k, root, &at, "policies_dirs", false, &k->c->policies_dirs,
+		   &k->c->npolicies_dirs);
 	take_string(k, root, &at, "state_dir", &k->c->state_dir);
 	take_bool(k, root, &at, "strict_permissions", &k->c->strict_permissions);
 	take_uint(k, root, &at, "queue_max", 1, 1000000, &k->c->queue_max);

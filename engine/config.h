@@ -26,6 +26,8 @@ struct config {
 	char *node_name;           /* "" in the file means the host name */
 	char **rules_dirs;
 	size_t nrules_dirs;
+	char **policies_dirs;       /* TracingPolicy files (DESIGN §6.5) */
+	size_t npolicies_dirs;
 	char *state_dir;
 	bool strict_permissions;
 	char *log_level;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "policy.h"
 #include "sdnotify.h"
 #include "ruleset.h"
 #include "tetragon_source.h"
@@ -47,6 +48,7 @@ struct daemon {
 	exports *exports;
 	tetragon_source *tetragon;
 	bpf_source *bpf;
+	policy_set policies;
 	metrics_server *metrics;
 	loop_timer *due_timer;
 	int64_t armed_due;
@@ -250,11 +252,32 @@ static int start_tetragon(struct daemon *dm)
 
 
 #if BPFALERT_HAVE_PROBES
+/* TracingPolicies (-p, else policies_dirs), read once at start: the
+ * probes' watch maps are built from them. */
+static int load_policies(struct daemon *dm)
+{
+	const struct config *c = dm->gen->config;
+	diag *d = diag_new(stderr);
+	unsigned errors = policy_load_configured(dm->opt->policy_paths, dm->opt->npolicy_paths,
+						 c->policies_dirs, c->npolicies_dirs, d,
+						 &dm->policies);
+	diag_free(&d);
+	if (errors) {
+		log_error("%u error%s in TracingPolicy files", errors, errors == 1 ? "" : "s");
+		return -1;
+	}
+	for (size_t i = 0; i < dm->policies.n; i++)
+		log_info("policy %s from %s", dm->policies.v[i]->name, dm->policies.v[i]->file);
+	return 0;
+}
+
 static int start_bpf(struct daemon *dm)
 {
 	const struct config *c = dm->gen->config;
 	if (!c->bpf.enabled)
 		return 0;
+	if (load_policies(dm))
+		return -1;
 	char err[512];
 	struct bpf_source_config bc = {
 		.exec = c->probes.exec, .exit = c->probes.exit, .fork = c->probes.fork,
@@ -262,7 +285,7 @@ static int start_bpf(struct daemon *dm)
 		.watch = (const char *const *)c->probes.watch, .nwatch = c->probes.nwatch,
 		.ring_buffer_mb = c->bpf.ring_buffer_mb, .proc_root = c->probes.proc_root,
 		.cgroup_root = c->probes.cgroup_root, .pods_root = c->probes.pods_root,
-		.node_name = c->node_name,
+		.node_name = c->node_name, .policies = &dm->policies,
 		.hooks = (const char *const *)c->probes.hooks, .nhooks = c->probes.nhooks,
 	};
 	dm->bpf = bpf_source_new(dm->loop, &bc, daemon_sink(dm), err, sizeof(err));
@@ -660,6 +683,7 @@ static void shutdown_daemon(struct daemon *dm)
 #if BPFALERT_HAVE_PROBES
 	bpf_source_free(&dm->bpf);
 #endif
+	policy_set_clear(&dm->policies);
 	if (dm->loop)
 		drain(dm);
 	if (dm->am && dm->saved_am)

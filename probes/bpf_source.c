@@ -30,6 +30,8 @@
 #include "loader.h"
 #include "log.h"
 #include "podmeta.h"
+#include "policy_eval.h"
+#include "policy_probe.h"
 #include "probe.h"
 #include "proccache.h"
 #include "tetra.h"
@@ -73,6 +75,9 @@ struct bpf_source {
 	proccache *pc;
 	podmeta *pm;
 	watch_list *wl;
+	size_t nconfigured;              /* wl's first items: probes.files.watch */
+	policy_engine *pe;               /* NULL without policies */
+	bool has_file_truncate;
 	loop_timer *tick, *soon;
 	unsigned ticks;
 	int64_t mono_to_real, boot_to_mono;
@@ -356,11 +361,9 @@ static void on_fork(bpf_source *s, const struct probe_fork *r)
 	proccache_fork(s->pc, r->h.pid, r->h.ppid, r->h.ktime, r->h.uid, r->h.auid);
 }
 
-/* One file access; watched: the watched path that matched (see
- * bpf_source.h), repeats: like accesses suppressed before it. */
-static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
-		      const char *path, const char *watched, uint32_t mode, uint32_t mask,
-		      uint32_t repeats)
+static void emit_default(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
+			 const char *path, const char *watched, uint32_t mode, uint32_t mask,
+			 uint32_t repeats)
 {
 	struct proc *p = proc_for(s, h);
 	int body = body_for(s, "process_kprobe", p, h->tid);
@@ -368,6 +371,98 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 	tetra_add_file_access(s->tree, body, tetra_hook_name(hook), path, watched, mode, mask,
 			      repeats);
 	emit(s, h->ktime);
+}
+
+/* ---- policies ---- */
+
+#define ANCESTORS_MAX 16
+
+struct policy_emit {
+	bpf_source *s;
+	const struct probe_hdr *h;
+	struct proc *p;
+	const struct policy_access *a;
+};
+
+static void on_policy_match(void *ctx, const struct policy *pol, const struct policy_hook *hook)
+{
+	struct policy_emit *pe = ctx;
+	int body = body_for(pe->s, policy_event_kind(hook), pe->p, pe->h->tid);
+
+	policy_event_fill(pe->s->tree, body, pol, hook, pe->a);
+	emit(pe->s, pe->h->ktime);
+}
+
+/* A mapping's protection from its access mask (PROT_EXEC reads as
+ * PROT_READ: the probes do not tell them apart). */
+static uint32_t prot_of(uint32_t mask)
+{
+	return (mask & PROBE_MAY_WRITE ? 2 : 0) | (mask & PROBE_MAY_READ ? 1 : 0);
+}
+
+/* The events TracingPolicies make of one access. */
+static void emit_policies(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
+			  const char *path, uint32_t mode, uint32_t mask)
+{
+	enum policy_call calls[2];
+	size_t ncalls = s->pe ? policy_probe_calls(hook, s->has_file_truncate, calls) : 0;
+	const char *anc[ANCESTORS_MAX];
+	uint32_t anc_pids[ANCESTORS_MAX];
+	size_t nanc = 0;
+	struct proc *p;
+	const struct pod_info *pod = NULL;
+
+	if (!ncalls)
+		return;
+	p = proc_for(s, h);
+	for (struct proc *q = p->parent; q && nanc < ANCESTORS_MAX; q = q->parent) {
+		anc[nanc] = q->binary;
+		anc_pids[nanc++] = q->pid;
+	}
+	if (p->container_id)
+		pod = podmeta_pod(s->pm, p->container_id, loop_now());
+	struct policy_access a = {
+		.hook = tetra_hook_name(hook), .path = path, .mode = mode, .mask = mask,
+		.prot = prot_of(mask),
+		.binary = p->binary, .pid = h->pid, .tid = h->tid,
+		.ancestors = anc, .ancestor_pids = anc_pids, .nancestors = nanc,
+		.in_container = p->container_id != NULL,
+		.pod_namespace = pod ? pod->namespace : NULL,
+		.container_name = pod ? pod->container_name : NULL,
+		.now_ms = loop_now(),
+	};
+	struct policy_emit ctx = { .s = s, .h = h, .p = p, .a = &a };
+
+	for (size_t i = 0; i < ncalls; i++) {
+		a.call = calls[i];
+		policy_engine_match(s->pe, &a, on_policy_match, &ctx);
+	}
+}
+
+/* True if probes.files.watch itself watches the file (by the path the
+ * process used or the watched path it matched). */
+static bool configured(const bpf_source *s, const char *path, const char *watched)
+{
+	for (size_t i = 0; i < s->nconfigured; i++) {
+		const struct watch_item *it = watch_list_item(s->wl, i);
+
+		if (watch_item_covers(it, path) || (watched && watch_item_covers(it, watched)))
+			return true;
+	}
+	return false;
+}
+
+/* One file access; watched: the watched path that matched (see
+ * bpf_source.h), repeats: like accesses suppressed before it.  The
+ * policies' events, then probes.files.watch's own. */
+static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
+		      const char *path, const char *watched, uint32_t mode, uint32_t mask,
+		      uint32_t repeats)
+{
+	emit_policies(s, h, hook, path, mode, mask);
+	if (s->nconfigured < watch_list_count(s->wl) && !configured(s, path, watched))
+		return;
+	emit_default(s, h, hook, path, watched, mode, mask, repeats);
 }
 
 /* The last n components of path ("" if n is 0). */
@@ -882,10 +977,11 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 			[LOADER_EXEC] = cfg->exec,
 			[LOADER_EXIT] = cfg->exit,
 			[LOADER_FORK] = cfg->fork,
-			[LOADER_FILES] = cfg->nwatch > 0,
+			[LOADER_FILES] = watch_list_count(s->wl) > 0,
 			[LOADER_CONNECT] = cfg->connect,
 		},
 		.ring_buffer_mb = cfg->ring_buffer_mb,
+		.policy_accesses = s->pe != NULL,
 	};
 	size_t seeded;
 
@@ -925,6 +1021,51 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 	return 0;
 }
 
+char *bpf_source_files_hook(const char *const *hooks, size_t nhooks, char *buf, size_t len)
+{
+	struct bpf_source_config cfg = { .hooks = hooks, .nhooks = nhooks };
+	struct loader_options o = { .want = { [LOADER_FILES] = true } };
+	enum log_level level = log_get_level();
+	char err[256];
+	loader *l = NULL;
+
+	/* the loader's account of each hook it tries is for the daemon */
+	log_set_level(LOG_LEVEL_ERROR);
+	if (!hook_order(&o, &cfg, err, sizeof(err)) && !check_env(err, sizeof(err)))
+		l = loader_open(&o, err, sizeof(err));
+	log_set_level(level);
+	if (!l) {
+		snprintf(buf, len, "not known (the file probe does not load: %s)", err);
+		return buf;
+	}
+	snprintf(buf, len, "the file probe attaches to %s", loader_hook(l, LOADER_FILES));
+	loader_free(&l);
+	return buf;
+}
+
+/* probes.files.watch, then what the policies watch. */
+static void new_watch_list(bpf_source *s, const struct bpf_source_config *cfg)
+{
+	char **pw = NULL;
+	size_t npw = cfg->policies ? policy_watches(cfg->policies, &pw) : 0;
+	const char **all = xcalloc(cfg->nwatch + npw + 1, sizeof(*all));
+
+	for (size_t i = 0; i < cfg->nwatch; i++)
+		all[i] = cfg->watch[i];
+	for (size_t i = 0; i < npw; i++)
+		all[cfg->nwatch + i] = pw[i];
+	s->wl = watch_list_new(all, cfg->nwatch + npw);
+	s->nconfigured = cfg->nwatch;
+	if (cfg->policies && cfg->policies->n) {
+		s->pe = policy_engine_new(cfg->policies);
+		s->has_file_truncate = policy_probe_has_file_truncate();
+	}
+	for (size_t i = 0; i < npw; i++)
+		free(pw[i]);
+	free(pw);
+	free(all);
+}
+
 bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
 			   const struct source_sink *sink, char *err, size_t errlen)
 {
@@ -937,11 +1078,11 @@ bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
 	s->tree = evtree_new();
 	s->pc = proccache_new(s->node, 0, LINGER_MS);
 	s->pm = podmeta_new(s->proc_root, cfg->pods_root);
-	s->wl = watch_list_new(cfg->watch, cfg->nwatch);
+	new_watch_list(s, cfg);
 	for (size_t i = 0; i < watch_list_count(s->wl); i++) {
 		const struct watch_item *it = watch_list_item(s->wl, i);
 
-		if (!it->present)
+		if (!it->present && !it->name_only)
 			log_warn("probe: watched path %s does not exist (yet)", it->path);
 	}
 	sync_clocks(s);
@@ -970,6 +1111,7 @@ void bpf_source_free(bpf_source **ps)
 	proccache_free(&s->pc);
 	podmeta_free(&s->pm);
 	watch_list_free(&s->wl);
+	policy_engine_free(&s->pe);
 	evtree_free(&s->tree);
 	free(s->exe);
 	free(s->node);

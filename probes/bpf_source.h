@@ -52,6 +52,13 @@
  * - connect: "tcp_connect" with a sock_arg; through the inet_sock_set_state
  *   tracepoint the source port is not chosen yet and is left out.
  *
+ * - TracingPolicies (policy_eval.h): their path selectors are added to
+ *   the watch list; an access one of their hooks asks for becomes, for
+ *   each hook whose selectors pass, the event Tetragon would emit for it
+ *   (process_kprobe or process_lsm with policy_name; "bpfalert_hook" says
+ *   what saw the access).  Accesses to files only policies watch make no
+ *   other event; files in probes.files.watch keep their own events.
+ *
  * Not seen with the system call tracepoints (they are with the security_*
  * hooks): opens made through io_uring, and deletions of files below a
  * watched directory.  truncate(2) and metadata changes by name are
@@ -68,6 +75,8 @@
 
 #include "loop.h"
 #include "source.h"
+
+struct policy_set;
 
 typedef struct bpf_source bpf_source;
 
@@ -88,6 +97,8 @@ struct bpf_source_config {
 	 * bpf_source_new fails naming each and why. */
 	const char *const *hooks;
 	size_t nhooks;
+	const struct policy_set *policies;  /* TracingPolicies (may be NULL); must
+					       outlive the source */
 };
 
 /* Hook kinds a caller may rule out (tests exercise the fallbacks with
@@ -107,6 +118,12 @@ bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
 			   const struct source_sink *sink, char *err,
 			   size_t errlen);
 void bpf_source_free(bpf_source **s);
+
+/* What the file probe attaches to on this kernel with these hook paths
+ * (probes.hooks; BPFALERT_PROBE_HOOKS overrides them), found by loading
+ * it as bpf_source_new would; or why that cannot be known.  Writes into
+ * buf and returns it. */
+char *bpf_source_files_hook(const char *const *hooks, size_t nhooks, char *buf, size_t len);
 
 struct bpf_source_stats {
 	unsigned long long events;    /* handed to the sink */

@@ -207,6 +207,7 @@ struct loader {
 	int nseq[LOADER_NPROBES], pos[LOADER_NPROBES];
 	char why[LOADER_NPROBES][512];  /* hooks refused so far, and why */
 	bool ringbuf;
+	bool policy_accesses;
 	size_t perf_pages;
 	struct btf *vmlinux;
 	int ncpus;
@@ -523,6 +524,7 @@ static int configure(loader *l, unsigned ring_mb)
 	struct bpf_map *ev = l->skel->maps.events;
 
 	l->skel->rodata->use_ringbuf = l->ringbuf;
+	l->skel->rodata->policy_accesses = l->policy_accesses;
 	if (l->ringbuf)
 		return bpf_map__set_max_entries(ev, round_pow2((unsigned long long)ring_mb << 20));
 	/* The perf buffer: one ring per CPU sharing the configured size. */
@@ -738,6 +740,7 @@ loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
 	l->vmlinux = btf__load_vmlinux_btf();
 	if (!l->vmlinux)
 		log_debug("probe: cannot read the kernel's BTF: %s", strerror(errno));
+	l->policy_accesses = o->policy_accesses;
 	l->ringbuf = !(o->flags & LOADER_AVOID_RINGBUF) &&
 		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	for (int p = 0; p < LOADER_NPROBES; p++) {

@@ -67,6 +67,8 @@ struct loader_options {
 	size_t nhooks;
 	unsigned ring_buffer_mb;    /* 0: 8 */
 	unsigned flags;             /* LOADER_AVOID_*, LOADER_NO_PROBING */
+	bool policy_accesses;       /* opens, reads and writes, mappings: each an
+				       access of its own (TracingPolicies) */
 };
 
 /* NULL with a one-line reason in err. */

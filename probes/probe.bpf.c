@@ -265,6 +265,14 @@ int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
  * while the ring buffer is at most half full; first accesses always are. */
 #define REPEAT_NS 1000000000ULL
 
+/* Set by the loader for TracingPolicies: an open, a read or write and a
+ * mapping are accesses of their own (security_file_open,
+ * security_file_permission, security_mmap_file), so that the write after
+ * an open for writing is not taken for a repeat of the open. */
+const volatile bool policy_accesses = false;
+#define KIND_OPEN 0x400   /* in seen_key.access only */
+#define KIND_MMAP 0x800
+
 struct seen_key {
 	__u32 tgid;
 	__u32 access;    /* PROBE_MAY_* | PROBE_KIND_* */
@@ -355,7 +363,7 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	struct match_info m;
 	struct probe_file *r;
 	struct inode *inode;
-	__u32 mask = a->mask, repeats;
+	__u32 mask = a->mask, repeats, access;
 
 	if (!dentry || !mask)
 		return 0;
@@ -371,7 +379,14 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	if (!(mask & PROBE_MAY_WRITE) && open_truncates(a->open_how))
 		mask |= PROBE_MAY_WRITE;
 	task = current_task();
-	if (suppressed(task, &m.key, mask | a->kind, &repeats)) {
+	access = mask | a->kind;
+	if (policy_accesses && (a->hook == PROBE_HOOK_SYS_MMAP ||
+				a->hook == PROBE_HOOK_SECURITY_MMAP_FILE))
+		access |= KIND_MMAP;
+	if (policy_accesses && (a->hook == PROBE_HOOK_SYS_OPEN || a->hook == PROBE_HOOK_SYS_OPENAT ||
+				a->hook == PROBE_HOOK_SYS_OPENAT2 || a->hook == PROBE_HOOK_SYS_CREAT))
+		access |= KIND_OPEN;
+	if (suppressed(task, &m.key, access, &repeats)) {
 		stat_inc(PROBE_STAT_FILE_DEDUP);
 		return 0;
 	}

@@ -46,7 +46,7 @@ static bool item_stat(struct watch_item *it)
 
 	free(it->real);
 	it->real = NULL;
-	if (stat(it->path, &st)) {
+	if (it->name_only || stat(it->path, &st)) {
 		it->present = false;
 		return false;
 	}
@@ -100,7 +100,8 @@ watch_list *watch_list_new(const char *const *paths, size_t n)
 		if (!len)
 			continue;
 		it->path = xstrdup(paths[i]);
-		it->dir = paths[i][len - 1] == '/';
+		it->name_only = !strncmp(paths[i], "*/", 2);
+		it->dir = !it->name_only && paths[i][len - 1] == '/';
 		item_stat(it);
 		w->n++;
 	}
@@ -226,15 +227,22 @@ static bool below(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && path[n] == '/' && path[n + 1];
 }
 
+bool watch_item_covers(const struct watch_item *it, const char *path)
+{
+	if (it->name_only) {
+		const char *base = strrchr(path, '/');
+		return !strcmp(base ? base + 1 : path, it->path + 2);
+	}
+	if (it->dir)
+		return below(path, it->path) || (it->real && below(path, it->real));
+	return !strcmp(path, it->path) || (it->real && !strcmp(path, it->real));
+}
+
 const struct watch_item *watch_list_find_path(const watch_list *w, const char *path)
 {
-	for (size_t i = 0; i < w->n; i++) {
-		const struct watch_item *it = &w->items[i];
-
-		if (it->dir ? below(path, it->path) || (it->real && below(path, it->real))
-			    : !strcmp(path, it->path) || (it->real && !strcmp(path, it->real)))
-			return it;
-	}
+	for (size_t i = 0; i < w->n; i++)
+		if (watch_item_covers(&w->items[i], path))
+			return &w->items[i];
 	return NULL;
 }
 

@@ -2,7 +2,8 @@
  * matches it: by (device, inode).
  *
  * A path ending in "/" (or naming a directory) watches everything below
- * it; any other path watches one file.  stat(2) follows symbolic links,
+ * it; "*\/NAME" watches every file called NAME, wherever it is (by its
+ * basename alone); any other path watches one file.  stat(2) follows symbolic links,
  * so a link's target is what is watched, and hard links share the inode.
  *
  * An inode is only valid until the path is replaced: editors and tools
@@ -24,6 +25,7 @@
 struct watch_item {
 	char *path;                 /* as configured */
 	bool dir;                   /* watches what is below */
+	bool name_only;             /* "*\/NAME": any file of that basename */
 	bool present;
 	struct probe_inode_key key; /* valid when present */
 	uint32_t mode;
@@ -67,6 +69,11 @@ char *watch_item_name(const struct watch_item *it, const char *rel);
  * or real path it is, or a directory item it lies below.  For files found
  * by basename in another mount namespace, where the inode differs. */
 const struct watch_item *watch_list_find_path(const watch_list *w, const char *path);
+
+/* True if the item watches `path` by name: the file itself (its
+ * configured or real path), a file below its directory, or a file of its
+ * basename. */
+bool watch_item_covers(const struct watch_item *it, const char *path);
 
 /* True if the last component of `name` is one of the watched basenames. */
 bool watch_list_has_basename(const watch_list *w, const char *name);

@@ -1,0 +1,282 @@
+/* TracingPolicy files: Tetragon's own file-monitoring examples load (and
+ * the others fail with the errors recorded beside them), every problem of
+ * a file is reported at its line and column, selectors decide as
+ * Tetragon's do, and the seed's policy makes the events Tetragon makes.
+ * The policies and expected outputs are files under tests/data/policies/. */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evtree.h"
+#include "policy.h"
+#include "policy_eval.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+static char *bpfalert(const char *args, int *status)
+{
+	/* the tracepoint path alone: what the check says of the hook is
+	 * masked, and probing every path takes long */
+	char *cmd = xasprintf("cd '%s' && BPFALERT_PROBE_HOOKS=tracepoint '%s' %s", src_path(""),
+			      bpfalert_bin(), args);
+	char *out = run_capture(cmd, status);
+	free(cmd);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+static void expect(const char *got, const char *want_rel)
+{
+	char *want = slurp(src_path(want_rel), NULL);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_msg(!strcmp(got, want), "%s:\n--- got:\n%s--- expected:\n%s", want_rel, got,
+		      want);
+	free(want);
+}
+
+/* The examples that load: `check -p` says what each asks for (the hook
+ * this kernel uses is masked: it is the machine's; finding it loads the
+ * probes, which takes seconds). */
+START_TEST(tetragon_examples_load)
+{
+	int st;
+	char *out = bpfalert("check -r tests/data/seed/tetrademo.json "
+			     "-p tests/data/policies/filename_monitoring.yaml "
+			     "-p tests/data/policies/filename_monitoring_filtered.yaml "
+			     "-p tests/data/policies/lsm_file_open.yaml 2>&1 | "
+			     "sed 's/this kernel: .*/this kernel: KERNEL/'", &st);
+	expect(out, "tests/data/policies/examples.check");
+	free(out);
+	/* the quickstart's watches depend on what exists here (/root/.ssh) */
+	out = bpfalert("check -p tests/data/policies/file_monitoring.yaml", &st);
+	ck_assert_int_eq(st, 0);
+	ck_assert_ptr_nonnull(strstr(out, "1 policy loaded, 0 errors"));
+	free(out);
+}
+END_TEST
+
+/* The others, and a file of every kind of problem: located errors, exit 1. */
+START_TEST(unsupported_policies_fail_with_located_errors)
+{
+	static const char *const names[] = { "openat_write", "hardlink-observe", "errors" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int st;
+		char *args = xasprintf("check -r tests/data/seed/tetrademo.json -p "
+				       "tests/data/policies/%s.yaml 2>&1 >/dev/null", names[i]);
+		char *out = bpfalert(args, &st);
+		char *want = xasprintf("tests/data/policies/%s.yaml.out", names[i]);
+		expect(out, want);
+		ck_assert_int_eq(st, 1);
+		free(want);
+		free(out);
+		free(args);
+	}
+}
+END_TEST
+
+static void load(policy_set *ps, const char *rel)
+{
+	char *text = slurp(testdata_path(rel), NULL);
+	ck_assert_ptr_nonnull(text);
+	diag *d = diag_new(stderr);
+	ck_assert_uint_eq(policy_load_text(rel, text, strlen(text), d, ps), 0);
+	diag_free(&d);
+	free(text);
+}
+
+START_TEST(watches_follow_the_path_selectors)
+{
+	policy_set ps = { 0 };
+	load(&ps, "policies/eval.yaml");
+	char **w;
+	size_t n = policy_watches(&ps, &w);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(w[0], "/etc/");
+	ck_assert_str_eq(w[1], "*/.bashrc");
+	ck_assert_str_eq(w[2], "/etc/shadow");
+	for (size_t i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+	policy_set_clear(&ps);
+}
+END_TEST
+
+struct hits {
+	char names[8][80];
+	size_t n;
+};
+
+static void on_hit(void *ctx, const struct policy *p, const struct policy_hook *h)
+{
+	struct hits *hs = ctx;
+	snprintf(hs->names[hs->n++], sizeof(hs->names[0]), "%s/%s", p->name, h->call);
+}
+
+static const char *match(policy_engine *e, const struct policy_access *a)
+{
+	static struct hits hs;
+	hs.n = 0;
+	policy_engine_match(e, a, on_hit, &hs);
+	return hs.n ? hs.names[0] : "";
+}
+
+START_TEST(selectors_decide_as_tetragons)
+{
+	policy_set ps = { 0 };
+	load(&ps, "policies/eval.yaml");
+	policy_engine *e = policy_engine_new(&ps);
+	const char *anc[] = { "/usr/bin/bash", "/usr/bin/sudo" };
+	uint32_t anc_pids[] = { 4242, 1 };
+	struct policy_access w = { .call = PCALL_FILE_PERMISSION, .hook = "__x64_sys_write",
+				   .path = "/etc/hosts", .mask = 2, .binary = "/usr/bin/vi",
+				   .pid = 100, .tid = 100 };
+	ck_assert_str_eq(match(e, &w), "writes/security_file_permission");
+	w.mask = 4;                                  /* a read: Mask 2 fails */
+	ck_assert_str_eq(match(e, &w), "");
+	w.mask = 6;
+	ck_assert_str_eq(match(e, &w), "writes/security_file_permission");
+	w.path = "/etc/.hosts.swp";                  /* NotPostfix */
+	ck_assert_str_eq(match(e, &w), "");
+	w.path = "/etc/passwd";
+	w.binary = "/usr/sbin/vipw";                 /* NotIn */
+	ck_assert_str_eq(match(e, &w), "");
+	w.binary = "/usr/bin/vi";
+	w.path = "/etcetera/x";                      /* Prefix "/etc/" */
+	ck_assert_str_eq(match(e, &w), "");
+	w.call = PCALL_MMAP_FILE;                    /* another call */
+	w.path = "/etc/passwd";
+	ck_assert_str_eq(match(e, &w), "");
+
+	/* second selector: .bashrc by pid 4242 or its forks, rate-limited */
+	struct policy_access b = { .call = PCALL_FILE_PERMISSION, .hook = "__x64_sys_read",
+				   .path = "/home/u/.bashrc", .mask = 4, .binary = "/usr/bin/cat",
+				   .pid = 200, .tid = 201, .now_ms = 1000 };
+	ck_assert_str_eq(match(e, &b), "");
+	b.ancestors = anc;
+	b.ancestor_pids = anc_pids;
+	b.nancestors = 2;
+	ck_assert_str_eq(match(e, &b), "writes/security_file_permission");
+	b.now_ms = 30000;                            /* within the minute */
+	b.tid = 202;                                 /* the scope is the process */
+	ck_assert_str_eq(match(e, &b), "");
+	b.now_ms = 61001;
+	ck_assert_str_eq(match(e, &b), "writes/security_file_permission");
+	b.path = "/home/u/x.bashrc";                 /* Postfix "/.bashrc" */
+	ck_assert_str_eq(match(e, &b), "");
+
+	/* the namespaced policy: pods of "prod", container "web", not the
+	 * host, binaries below /usr/bin/ or their children */
+	struct policy_access o = { .call = PCALL_FILE_OPEN, .hook = "__x64_sys_openat",
+				   .path = "/etc/shadow", .mask = 4, .binary = "/opt/app",
+				   .pid = 300, .tid = 300, .in_container = true,
+				   .pod_namespace = "prod", .container_name = "web",
+				   .ancestors = anc, .ancestor_pids = anc_pids, .nancestors = 2 };
+	ck_assert_str_eq(match(e, &o), "pods/file_open");
+	o.container_name = "sidecar";
+	ck_assert_str_eq(match(e, &o), "");
+	o.container_name = "web";
+	o.pod_namespace = "dev";
+	ck_assert_str_eq(match(e, &o), "");
+	o.pod_namespace = "prod";
+	o.nancestors = 0;                            /* /opt/app alone */
+	ck_assert_str_eq(match(e, &o), "");
+	o.binary = "/usr/bin/less";
+	ck_assert_str_eq(match(e, &o), "pods/file_open");
+	o.in_container = false;
+	o.pod_namespace = NULL;
+	ck_assert_str_eq(match(e, &o), "");
+	policy_engine_free(&e);
+	policy_set_clear(&ps);
+}
+END_TEST
+
+/* The seed's policy and the seed's scenario (a write, a writable mmap, a
+ * truncate of /etc/passwd): the events Tetragon emits for it. */
+START_TEST(seed_policy_events)
+{
+	policy_set ps = { 0 };
+	load(&ps, "seed/file-monitoring-filtered.yaml");
+	policy_engine *e = policy_engine_new(&ps);
+	struct policy_access acc[] = {
+		{ .call = PCALL_FILE_PERMISSION, .hook = "__x64_sys_write", .mask = 2 },
+		{ .call = PCALL_MMAP_FILE, .hook = "__x64_sys_mmap", .mask = 2, .prot = 2 },
+		{ .call = PCALL_PATH_TRUNCATE, .hook = "__x64_sys_truncate", .mask = 2 },
+	};
+	char *want = slurp(src_path("tests/data/policies/seed-events.jsonl"), NULL);
+	char *line = want;
+	for (size_t i = 0; i < 3; i++) {
+		acc[i].path = "/etc/passwd";
+		acc[i].mode = 0100644;
+		acc[i].binary = "/usr/bin/python3";
+		struct hits hs = { .n = 0 };
+		ck_assert_uint_eq(policy_engine_match(e, &acc[i], on_hit, &hs), 1);
+		const struct policy *p = ps.v[0];
+		evtree *t = evtree_new();
+		ck_assert_str_eq(policy_event_kind(&p->hooks[i]), "process_kprobe");
+		policy_event_fill(t, EVTREE_ROOT, p, &p->hooks[i], &acc[i]);
+		struct json_object *body = evtree_json(t, EVTREE_ROOT);
+		char *nl = strchr(line, '\n');
+		*nl = '\0';
+		ck_assert_str_eq(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE),
+				 line);
+		line = nl + 1;
+		json_object_put(body);
+		evtree_free(&t);
+	}
+	/* a read of the file, a mapping without PROT_WRITE: nothing */
+	struct policy_access r = { .call = PCALL_FILE_PERMISSION, .hook = "__x64_sys_read",
+				   .path = "/etc/passwd", .mask = 4 };
+	struct hits hs = { .n = 0 };
+	ck_assert_uint_eq(policy_engine_match(e, &r, on_hit, &hs), 0);
+	r.call = PCALL_MMAP_FILE;
+	r.prot = 1;
+	ck_assert_uint_eq(policy_engine_match(e, &r, on_hit, &hs), 0);
+	free(want);
+	policy_engine_free(&e);
+	policy_set_clear(&ps);
+}
+END_TEST
+
+/* Hostile and broken YAML: reports, never a crash. */
+START_TEST(broken_yaml_is_reported)
+{
+	static const char *const texts[] = {
+		"", "---\n", "- a\n- b\n", "a: [\n", "key: \"\\xZZ\"\n", "{a: b}: c\n",
+		"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata: 3\nspec: []\n",
+		"&a [*a]\n", "spec: !!binary aGk=\n",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+		diag *d = diag_new(f);
+		policy_set ps = { 0 };
+		unsigned errors = policy_load_text("t.yaml", texts[i], strlen(texts[i]), d, &ps);
+		diag_free(&d);
+		fclose(f);
+		ck_assert_uint_eq(ps.n, 0);
+		if (i >= 2)
+			ck_assert_msg(errors > 0 && strstr(out, "t.yaml:"), "case %zu: %s", i, out);
+		policy_set_clear(&ps);
+		free(out);
+	}
+}
+END_TEST
+
+Suite *policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("load");
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, tetragon_examples_load);
+	tcase_add_test(tc, unsupported_policies_fail_with_located_errors);
+	tcase_add_test(tc, watches_follow_the_path_selectors);
+	tcase_add_test(tc, selectors_decide_as_tetragons);
+	tcase_add_test(tc, seed_policy_events);
+	tcase_add_test(tc, broken_yaml_is_reported);
+	suite_add_tcase(s, tc);
+	return s;
+}
