@@ -2,14 +2,17 @@
  *   probe_bench [OPENS] [LATENCY_SAMPLES]
  * 1. OPENS (1,000,000) open+close, then open+read+close, of an UNWATCHED
  *    file without and with the probes loaded: ns per call and the ratio.
- * 2. LATENCY_SAMPLES (2000) opens of a WATCHED file: time from just before
- *    open() to the sink receiving the event (p50, p90, p99, max).
+ * 2. LATENCY_SAMPLES (2000) opens of a WATCHED file, each by a new process:
+ *    time from just before open() to the sink receiving the event (p50,
+ *    p90, p99, max); a sample whose event has not come in 2 s is left out.
  * Needs root; prints figures only. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,7 +86,8 @@ int main(int argc, char **argv)
 	char *other, *watched, err[512];
 	double base_o, base_r, with_o, with_r;
 	struct lat lat = { 0 };
-	int64_t *d;
+	int64_t *d, *opened;
+	long got = 0;
 	loop *l;
 	bpf_source *s;
 	FILE *f;
@@ -132,23 +136,38 @@ int main(int argc, char **argv)
 	printf("open+read+close, unwatched file: %7.0f ns without probes, %7.0f ns with (x%.2f)\n",
 	       base_r, with_r, with_r / base_r);
 
+	/* Each sample is a new process's first open: the kernel reports
+	 * repeats of one process's access once. */
 	d = xcalloc((size_t)samples, sizeof(*d));
+	opened = mmap(NULL, sizeof(*opened), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
 	for (long i = 0; i < samples; i++) {
-		int fd;
+		pid_t pid;
+		int64_t give_up;
 
 		lat.got = 0;
-		lat.sent = now_ns();
-		fd = open(watched, O_RDONLY);
-		close(fd);
-		while (!lat.got)
-			loop_run_once(l, 1000);
-		d[i] = lat.got - lat.sent;
+		pid = fork();
+		if (pid == 0) {
+			*opened = now_ns();
+			close(open(watched, O_RDONLY));
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		give_up = now_ns() + 2000000000LL;
+		while (!lat.got && now_ns() < give_up)
+			loop_run_once(l, 100);
+		if (lat.got)
+			d[got++] = lat.got - *opened;
 	}
-	qsort(d, (size_t)samples, sizeof(*d), cmp);
-	printf("open() to sink, watched file, %ld samples: p50 %.1f us, p90 %.1f us, p99 %.1f us, "
-	       "max %.1f us\n", samples, (double)d[samples / 2] / 1e3,
-	       (double)d[samples * 9 / 10] / 1e3, (double)d[samples * 99 / 100] / 1e3,
-	       (double)d[samples - 1] / 1e3);
+	qsort(d, (size_t)got, sizeof(*d), cmp);
+	if (got)
+		printf("open() to sink, watched file, %ld of %ld samples: p50 %.1f us, p90 %.1f us, "
+		       "p99 %.1f us, max %.1f us\n", got, samples, (double)d[got / 2] / 1e3,
+		       (double)d[got * 9 / 10] / 1e3, (double)d[got * 99 / 100] / 1e3,
+		       (double)d[got - 1] / 1e3);
+	else
+		printf("open() to sink: no event arrived\n");
+	munmap(opened, sizeof(*opened));
 	{
 		struct bpf_source_stats st;
 
