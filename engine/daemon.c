@@ -443,6 +443,9 @@ static void report_restart_only(const struct config *o, const struct config *c)
 	if (!same_list(o->probes.watch, o->probes.nwatch, c->probes.watch,
 		       c->probes.nwatch))
 		log_warn(fmt, "probes.files.watch");
+	if (!same_list(o->probes.hooks, o->probes.nhooks, c->probes.hooks,
+		       c->probes.nhooks))
+		log_warn(fmt, "probes.hooks");
 	if (!same_str(o->probes.proc_root, c->probes.proc_root) ||
 	    !same_str(o->probes.cgroup_root, c->probes.cgroup_root) ||
 	    !same_str(o->probes.pods_root, c->probes.pods_root))
