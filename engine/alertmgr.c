@@ -8,6 +8,7 @@
 
 #include "evdoc.h"
 #include "flatten.h"
+#include "log.h"
 #include "parseable_text.h"
 #include "render.h"
 #include "utf8.h"
@@ -18,6 +19,9 @@
  * attacker may shape, and each live instance keeps its values. */
 #define GROUP_VALUE_MAX 1024
 #define DEFAULT_MAX_EVENT_BYTES 16384
+#define DEFAULT_MAX_STATE_BYTES ((size_t)64 << 20)
+/* What a document built from a probe record is charged: they are small. */
+#define BUILT_DOC_BYTES 2048
 /* Match times kept per instance for `repeats within`: bounds the ring. */
 #define REPEATS_MAX 10000
 #define DEFAULT_MAX_INSTANCES 1000
@@ -54,6 +58,8 @@ struct instance {
 	 * never do. */
 	char *message, *kind, *source;
 	evdoc *doc;
+	size_t doc_bytes;         /* what doc is charged against the budget */
+	size_t kept;              /* bytes charged for the instance in all */
 
 	int64_t due;              /* earliest deadline, NO_DEADLINE if none */
 	unsigned long long due_seq; /* tie-break: order deadlines were set */
@@ -80,6 +86,7 @@ struct alertmgr {
 	int64_t clock;            /* latest time seen; never goes back */
 	struct alertmgr_stats stats;
 	unsigned long long changes; /* anything alertmgr_export_state saves changed */
+	size_t kept_bytes;        /* charged by live instances (max_state_bytes) */
 	char *keybuf;             /* scratch for group keys */
 	size_t keybuf_cap;
 	flattener *fl;            /* for messages rendered from a kept document */
@@ -309,6 +316,7 @@ static void instance_free(struct instance *in)
 static void instance_destroy(alertmgr *am, struct instance *in)
 {
 	am->changes++;
+	am->kept_bytes -= in->kept;
 	heap_remove(am, in);
 	table_remove(&am->st[in->alert], in);
 	am->stats.instances_live--;
@@ -332,6 +340,19 @@ static struct instance *overflow_instance(alertmgr *am, size_t a)
 	return s->overflow;
 }
 
+static bool over_budget(alertmgr *am)
+{
+	static struct log_ratelimit rl;
+	size_t max = am->cfg.max_state_bytes ? am->cfg.max_state_bytes
+					     : DEFAULT_MAX_STATE_BYTES;
+	if (am->kept_bytes < max)
+		return false;
+	log_ratelimited(&rl, LOG_LEVEL_WARN, "alert state holds %zu bytes, the "
+			"budget (max_alert_state_mb); new groups fold into their "
+			"alert's overflow instance", am->kept_bytes);
+	return true;
+}
+
 /* The instance for `ev`'s group: existing, new, or (past the cap) the
  * overflow instance.  With create false, NULL if there is none. */
 static struct instance *instance_for(alertmgr *am, size_t a, const event *ev,
@@ -344,7 +365,7 @@ static struct instance *instance_for(alertmgr *am, size_t a, const event *ev,
 
 	if (in)
 		return in;
-	if (s->ninst >= cap_of(def_of(am, a))) {
+	if (s->ninst >= cap_of(def_of(am, a)) || over_budget(am)) {
 		if (!create)
 			return s->overflow;
 		s->overflowed++;
@@ -413,7 +434,7 @@ static char *event_text(const alertmgr *am, evdoc *doc, const char *kind)
 
 /* The document an instance keeps of ev: the event's own, shared with the
  * other instances it matched, unless its text is over max_event_bytes. */
-static evdoc *kept_doc(const alertmgr *am, const event *ev)
+static evdoc *kept_doc(const alertmgr *am, const event *ev, size_t *bytes)
 {
 	size_t max = max_event_bytes(am);
 	const char *text = ev->text;
@@ -423,9 +444,18 @@ static evdoc *kept_doc(const alertmgr *am, const event *ev)
 			ev->root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		len = text ? strlen(text) : 0;
 	}
+	*bytes = !text ? BUILT_DOC_BYTES : len <= max ? len : max;
 	if (!text || len <= max)
 		return evdoc_ref(event_doc(ev));
 	return evdoc_from_json(cut_event(text, len, max, ev->kind, ev->kind_len));
+}
+
+static void charge(alertmgr *am, struct instance *in, size_t doc_bytes)
+{
+	am->kept_bytes -= in->kept;
+	in->doc_bytes = doc_bytes;
+	in->kept = sizeof(*in) + in->key_len + doc_bytes;
+	am->kept_bytes += in->kept;
 }
 
 /* The instance's message, rendered from its latest event's document the
@@ -517,8 +547,10 @@ static void note_latest(alertmgr *am, struct instance *in, const event *ev,
 	const alert_def *d = def_of(am, in->alert);
 	evdoc *doc = ev ? event_doc(ev) : NULL;
 	if (in->doc != doc) {
+		size_t bytes = 0;
 		evdoc_unref(&in->doc);
-		in->doc = ev ? kept_doc(am, ev) : NULL;
+		in->doc = ev ? kept_doc(am, ev, &bytes) : NULL;
+		charge(am, in, bytes);
 	}
 	/* The message is rendered when a notification carries it, from the
 	 * kept document: most matches never are.  An event without one, or
@@ -800,6 +832,8 @@ static void adopt_instance(alertmgr *am, alertmgr *old, size_t a,
 	const alert_def *d = def_of(am, a);
 	heap_remove(old, in);
 	old->stats.instances_live--;
+	old->kept_bytes -= in->kept;
+	am->kept_bytes += in->kept;
 	in->alert = a;
 	in->chain = NULL;
 	if (repeats_of(d) != in->ring_cap && in->ring) {
@@ -1046,6 +1080,7 @@ static void restore_one(alertmgr *am, struct instance *in, struct json_object *o
 	in->kind = kind ? xstrdup(kind) : NULL;
 	in->source = source ? xstrdup(source) : NULL;
 	in->doc = ev ? evdoc_from_text(ev, strlen(ev)) : NULL;
+	charge(am, in, ev ? strlen(ev) : 0);
 	restore_targets(am, in, o);
 	reschedule(am, in);
 }

@@ -43,6 +43,9 @@ struct alertmgr_config {
 	 * text: one over this is replaced by a small document that says so and
 	 * holds its start (default 16 KiB), so no instance pins megabytes. */
 	size_t max_event_bytes;
+	/* All instances together (their keys and kept events): past it, new
+	 * groups fold into their alert's overflow instance (default 64 MiB). */
+	size_t max_state_bytes;
 	alertmgr_emit_fn emit;
 	void *emit_ctx;
 };

@@ -84,6 +84,7 @@ struct config *config_default(void)
 	c->metrics_listen = xstrdup("127.0.0.1:9782");
 	c->queue_max = 1024;
 	c->max_event_bytes = 16384;
+	c->max_alert_state_mb = 64;
 	return c;
 }
 
@@ -394,7 +395,7 @@ static void check_document(struct check *k, struct json_object *root)
 	static const char *const keys[] = {
 		"node_name", "rules_dirs", "policies_dirs", "state_dir", "strict_permissions",
 		"log_level", "sources", "probes", "targets", "metrics",
-		"queue_max", "max_event_bytes", "exports", NULL,
+		"queue_max", "max_event_bytes", "max_alert_state_mb", "exports", NULL,
 	};
 	jsonpos_path at = { .n = 0 };
 	unknown_keys(k, root, &at, keys);
@@ -407,6 +408,7 @@ static void check_document(struct check *k, struct json_object *root)
 	take_bool(k, root, &at, "strict_permissions", &k->c->strict_permissions);
 	take_uint(k, root, &at, "queue_max", 1, 1000000, &k->c->queue_max);
 	take_uint(k, root, &at, "max_event_bytes", 1024, 64u << 20, &k->c->max_event_bytes);
+	take_uint(k, root, &at, "max_alert_state_mb", 1, 65536, &k->c->max_alert_state_mb);
 	check_log_level(k, root, &at);
 	section(k, root, &at, "sources", check_sources);
 	section(k, root, &at, "probes", check_probes);

@@ -57,6 +57,7 @@ struct config {
 	char *metrics_listen;          /* "" disables the endpoint */
 	size_t queue_max;              /* per-target queue bound */
 	size_t max_event_bytes;        /* of the event an alert instance keeps */
+	size_t max_alert_state_mb;     /* all alert instances together */
 };
 
 /* The embedded configuration. */

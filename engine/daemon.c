@@ -191,7 +191,9 @@ static alertmgr *new_alertmgr(struct daemon *dm, struct generation *g)
 		.alerts = &g->alerts, .targets = &g->targets,
 		.target_map = g->target_map, .fields = g->ft,
 		.node_name = g->config->node_name,
-		.max_event_bytes = g->config->max_event_bytes, .emit = emit, .emit_ctx = dm,
+		.max_event_bytes = g->config->max_event_bytes,
+		.max_state_bytes = g->config->max_alert_state_mb << 20,
+		.emit = emit, .emit_ctx = dm,
 	};
 	return alertmgr_new(&ac);
 }

@@ -801,6 +801,44 @@ START_TEST(large_events_to_a_dead_target_stay_within_memory)
 }
 END_TEST
 
+START_TEST(alert_state_budget_folds_new_groups_into_overflow)
+{
+	enum { EVENTS = 300 };
+	struct setup s;
+	make_setup(&s, NULL);
+	char *ft = file_target(&s);
+	write_conf(&s, s.state, ft, "max_alert_state_mb = 1;\n");
+	struct daemon_proc *d = daemon_start_in(dir, s.conf, s.rules);
+	char *filler = xmalloc(20001);
+	memset(filler, 'y', 20000);
+	filler[20000] = '\0';
+	FILE *f = fopen(s.events, "a");
+	for (int i = 1; i <= EVENTS; i++)
+		fprintf(f, "{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/cat\","
+			   "\"arguments\":\"/etc/passwd %s\",\"pid\":%d,\"uid\":0}},"
+			   "\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}\n", filler, i);
+	fclose(f);
+	free(filler);
+	double seen = -1;
+	for (int w = 0; w < 300 && seen != EVENTS; w++) {
+		sleep_ms(100);
+		seen = metric(s.port, "bpfalert_rule_matches_total{alert=\"passwd read\"}");
+	}
+	ck_assert(seen == EVENTS);
+	double live = metric(s.port, "bpfalert_alert_instances");
+	double folded = metric(s.port, "bpfalert_alert_overflow_total{alert=\"passwd read\"}");
+	fprintf(stderr, "alert state budget 1 MiB, %d groups of 20 KB events: %.0f instances, "
+		"%.0f matches folded into the overflow instance\n", EVENTS, live, folded);
+	/* 16 KiB kept per instance: about 64 fit in 1 MiB */
+	ck_assert_msg(live > 10 && live < 80, "%.0f instances", live);
+	ck_assert(folded == EVENTS - (live - 1));
+	ck_assert(wait_count(d->log, "new groups fold into their alert's overflow instance", 1));
+	ck_assert_int_eq(daemon_stop(&d, NULL), 0);
+	free(ft);
+	free_setup(&s);
+}
+END_TEST
+
 /* ---- restarts ---- */
 
 /* One instance firing at once, repeating every 2 s three times in all,
@@ -873,6 +911,7 @@ Suite *chaos_suite(void)
 	tcase_add_test(tc, regex_limits_give_one_verdict_with_and_without_jit);
 	tcase_add_test(tc, replay_to_a_dead_target_ends_at_its_deadline);
 	tcase_add_test(tc, large_events_to_a_dead_target_stay_within_memory);
+	tcase_add_test(tc, alert_state_budget_folds_new_groups_into_overflow);
 	tcase_add_test(tc, alert_state_survives_a_restart);
 	suite_add_tcase(s, tc);
 	return s;
