@@ -269,8 +269,8 @@ static int btf_id(const loader *l, const char *name, int kind)
 	return btf__find_by_name_kind(l->vmlinux, name, kind);
 }
 
-/* Why the last probe of a hook failed, for the log and the error. */
-static char probe_reason[256];
+/* Room for the longest reason: the LSM list (up to 511 bytes) twice. */
+static char probe_reason[1280];
 
 #define REASON(...) snprintf(probe_reason, sizeof(probe_reason), __VA_ARGS__)
 
