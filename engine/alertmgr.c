@@ -860,7 +860,8 @@ static void adopt_alert(alertmgr *am, alertmgr *old, size_t a, size_t b)
 			v[k++] = in;
 	if (s->overflow)
 		v[k++] = s->overflow;
-	memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
+	if (s->buckets)
+		memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
 	s->ninst = 0;
 	s->overflow = NULL;
 	am->st[a].overflowed += s->overflowed;

@@ -645,7 +645,10 @@ START_TEST(regex_limits_give_one_verdict_with_and_without_jit)
 	char *r = xasprintf("%s/passwd.rules", s.rules);
 	unlink(r);
 	free(r);
-	rename(xasprintf("%s/rx.rules", rdir), xasprintf("%s/rx.rules", s.rules));
+	char *from = xasprintf("%s/rx.rules", rdir), *to = xasprintf("%s/rx.rules", s.rules);
+	rename(from, to);
+	free(from);
+	free(to);
 
 	char *near1 = repeat_str("a", 40, "c ab");        /* matches (a|aa)+b */
 	char *near2 = repeat_str("w ", 2000, "! x;");     /* beyond the DFA's bound */
