@@ -133,13 +133,14 @@ static bool accept(jsonl_reader *r, char *line, size_t *plen, FILE *report)
 		i++;
 	if (i == len)
 		return false; /* blank */
-	const char *nul = memchr(line, '\0', len);
+	bool plain = utf8_plain_ascii(line, len);
+	const char *nul = plain ? NULL : memchr(line, '\0', len);
 	if (nul) {
 		reject(r, JSONL_BAD_NUL, n, report,
 		       "NUL byte at byte %zu, line skipped", (size_t)(nul - line));
 		return false;
 	}
-	size_t bad = utf8_check(line, len);
+	size_t bad = plain ? len : utf8_check(line, len);
 	if (bad < len) {
 		reject(r, JSONL_BAD_UTF8, n, report,
 		       "invalid UTF-8 at byte %zu, line skipped", bad);

@@ -78,3 +78,21 @@ size_t utf8_check(const char *str, size_t len)
 	}
 	return len;
 }
+
+bool utf8_plain_ascii(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(x, _mm_cmpeq_epi8(x, zero))))
+			return false;
+	}
+#endif
+	for (; i < len; i++)
+		if (s[i] == 0 || s[i] >= 0x80)
+			return false;
+	return true;
+}

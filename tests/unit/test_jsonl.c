@@ -549,6 +549,27 @@ START_TEST(utf8_invalid_sequences_and_offsets)
 }
 END_TEST
 
+/* The reader's one-pass check: any NUL or byte above 0x7F, wherever it
+ * falls in the 16-byte steps, sends the line to the full checks. */
+START_TEST(plain_ascii_is_ascii_without_nul)
+{
+	char buf[80];
+	memset(buf, 'a', sizeof(buf));
+	ck_assert(utf8_plain_ascii(buf, sizeof(buf)));
+	ck_assert(utf8_plain_ascii(buf, 0));
+	for (size_t at = 0; at < sizeof(buf); at++) {
+		buf[at] = '\0';
+		ck_assert_msg(!utf8_plain_ascii(buf, sizeof(buf)), "NUL at %zu", at);
+		ck_assert(utf8_plain_ascii(buf, at));
+		buf[at] = (char)0xC3;
+		ck_assert_msg(!utf8_plain_ascii(buf, sizeof(buf)), "0xC3 at %zu", at);
+		buf[at] = 0x7F;
+		ck_assert(utf8_plain_ascii(buf, sizeof(buf)));
+		buf[at] = 'a';
+	}
+}
+END_TEST
+
 Suite *jsonl_suite(void)
 {
 	Suite *s = suite_create("jsonl");
@@ -577,6 +598,7 @@ Suite *jsonl_suite(void)
 	tc = tcase_create("utf8");
 	tcase_add_test(tc, utf8_valid_sequences);
 	tcase_add_test(tc, utf8_invalid_sequences_and_offsets);
+	tcase_add_test(tc, plain_ascii_is_ascii_without_nul);
 	suite_add_tcase(s, tc);
 	return s;
 }
