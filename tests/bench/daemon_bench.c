@@ -194,11 +194,14 @@ static void latency_with(const char *bin, int port, const char *exports, const c
 	snprintf(conf, sizeof(conf), "%s/lat.conf", dir);
 	snprintf(rules, sizeof(rules), "%s/lat.rules", dir);
 	FILE *f = fopen(conf, "w");
-	fprintf(f, "state_dir = \"%s/state\";\nmetrics: { listen = \"\"; };\n"
+	/* A state directory per run: alert state survives restarts, and the
+	 * instances of the run before would still be firing. */
+	static int run;
+	fprintf(f, "state_dir = \"%s/state-lat%d\";\nmetrics: { listen = \"\"; };\n"
 		   "sources: { bpf: { enabled = false; }; tetragon: { enabled = true; path = \"%s\"; }; };\n"
 		   "targets: { hook: { type = \"webhook\"; endpoint = \"http://127.0.0.1:%d/\"; send_resolved = false;\n"
 		   "  repeat = { interval = \"1h\"; times = 1; }; }; };\nexports: { %s };\n",
-		dir, log, port, exports);
+		dir, run++, log, port, exports);
 	fclose(f);
 	f = fopen(rules, "w");
 	fputs("alerts = ( { name = \"lat\"; message = \"seq {process_exec_process_pid}\";\n"
