@@ -202,7 +202,7 @@ const char *policy_op_name(enum policy_op op)
 }
 
 /* The calls and their parameters' kinds: 'f' struct file *, 'p' struct
- * path *, 'i' an integer. */
+ * path *, 'i' an integer, 'u' one the probes do not see (nop only). */
 static const struct {
 	const char *kprobe, *lsm;
 	const char *params;
@@ -212,6 +212,8 @@ static const struct {
 	[PCALL_PATH_TRUNCATE] = { "security_path_truncate", "path_truncate", "p" },
 	[PCALL_FILE_TRUNCATE] = { "security_file_truncate", "file_truncate", "f" },
 	[PCALL_FILE_OPEN] = { "security_file_open", "file_open", "f" },
+	[PCALL_PATH_CHMOD] = { "security_path_chmod", "path_chmod", "pu" },
+	[PCALL_PATH_CHOWN] = { "security_path_chown", "path_chown", "puu" },
 };
 
 const char *policy_call_function(enum policy_call c)
@@ -294,6 +296,11 @@ static void load_arg(struct yctx *c, struct policy_hook *h, ynode *n)
 	if (index >= strlen(params)) {
 		ERR(c, in, "%s has %zu argument%s: there is no argument %u", h->call,
 		    strlen(params), strlen(params) == 1 ? "" : "s", index);
+		return;
+	}
+	if (params[index] == 'u' && t != PARG_NOP) {
+		ERR(c, tn, "argument %u of %s is not seen by the probes: only 'nop' can stand "
+		    "for it", index, h->call);
 		return;
 	}
 	if (!type_fits(t, params[index])) {

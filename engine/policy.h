@@ -9,8 +9,10 @@
  *   kprobes:  security_file_permission (file, int mask), security_mmap_file
  *             (file, uint32 prot, uint32 flags), security_path_truncate
  *             (path), security_file_truncate (file), security_file_open
- *             (file);  lsmhooks: file_permission, mmap_file, path_truncate,
- *             file_truncate, file_open (the same arguments);
+ *             (file), security_path_chmod and security_path_chown (path;
+ *             the mode and owners are not seen: nop only);  lsmhooks:
+ *             file_permission, mmap_file, path_truncate, file_truncate,
+ *             file_open, path_chmod, path_chown (the same arguments);
  *   args:     file, path, dentry, fd, string, char_buf, int, uint32,
  *             size_t, nop, matched to what each argument holds;
  *   returnArg with returnArgAction Post;
@@ -55,6 +57,8 @@ enum policy_call {
 	PCALL_PATH_TRUNCATE,     /* (const struct path *) */
 	PCALL_FILE_TRUNCATE,     /* (struct file *) */
 	PCALL_FILE_OPEN,         /* (struct file *) */
+	PCALL_PATH_CHMOD,        /* (const struct path *, umode_t) */
+	PCALL_PATH_CHOWN,        /* (const struct path *, kuid_t, kgid_t) */
 	PCALL_COUNT,
 };
 

@@ -492,6 +492,8 @@ static const char *const sources[PCALL_COUNT] = {
 				"security_file_truncate) or security_path_truncate",
 	[PCALL_FILE_TRUNCATE] = "ftruncate or security_file_truncate",
 	[PCALL_FILE_OPEN] = "open, openat, openat2 and creat (not under the security_* hooks)",
+	[PCALL_PATH_CHMOD] = "chmod, fchmod, fchmodat, fchmodat2 or security_path_chmod",
+	[PCALL_PATH_CHOWN] = "chown, lchown, fchown, fchownat or security_path_chown",
 };
 
 void policy_describe(const policy_set *set, const char *files_hook, FILE *out)

@@ -3,7 +3,9 @@
  * probe is.
  *
  * security_file_permission is what the read and write system calls (and
- * sendfile64, copy_file_range, splice) go through; security_mmap_file
+ * sendfile64, copy_file_range, splice, fallocate, io_uring and AIO
+ * requests) go through; security_path_chmod and security_path_chown the
+ * chmod and chown families; security_mmap_file
  * mmap; security_path_truncate truncate(2), and ftruncate(2) on kernels
  * without security_file_truncate (before 6.2; found in the kernel's BTF,
  * not from its version), where ftruncate is security_file_truncate;

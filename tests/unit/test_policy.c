@@ -240,6 +240,41 @@ START_TEST(seed_policy_events)
 }
 END_TEST
 
+/* The permission hooks: path only, the mode as nop; an int is refused. */
+START_TEST(permission_changes)
+{
+	policy_set ps = { 0 };
+	load(&ps, "policies/chmod.yaml");
+	policy_engine *e = policy_engine_new(&ps);
+	struct policy_access a = { .call = PCALL_PATH_CHMOD, .hook = "__x64_sys_fchmodat",
+				   .path = "/etc/sudoers", .mask = 2, .binary = "/usr/bin/chmod" };
+	ck_assert_str_eq(match(e, &a), "permission-changes/security_path_chmod");
+	a.call = PCALL_PATH_CHOWN;
+	ck_assert_str_eq(match(e, &a), "");
+	a.path = "/etc/shadow";
+	ck_assert_str_eq(match(e, &a), "permission-changes/path_chown");
+	policy_engine_free(&e);
+	policy_set_clear(&ps);
+
+	static const char bad[] =
+		"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: m\n"
+		"spec:\n  kprobes:\n  - call: security_path_chmod\n    args:\n"
+		"    - index: 1\n      type: int\n";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	diag *d = diag_new(f);
+	ck_assert_uint_eq(policy_load_text("m.yaml", bad, strlen(bad), d, &ps), 2);
+	diag_free(&d);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "m.yaml:10:13: error: argument 1 of security_path_chmod is "
+				     "not seen by the probes: only 'nop' can stand for it"));
+	ck_assert_ptr_nonnull(strstr(out, "m.yaml:7:11: error: security_path_chmod needs selectors"));
+	free(out);
+	policy_set_clear(&ps);
+}
+END_TEST
+
 /* Hostile and broken YAML: reports, never a crash. */
 START_TEST(broken_yaml_is_reported)
 {
@@ -276,6 +311,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, watches_follow_the_path_selectors);
 	tcase_add_test(tc, selectors_decide_as_tetragons);
 	tcase_add_test(tc, seed_policy_events);
+	tcase_add_test(tc, permission_changes);
 	tcase_add_test(tc, broken_yaml_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
