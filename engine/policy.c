@@ -923,7 +923,7 @@ static unsigned load_file(const char *path, diag *d, policy_set *out)
 	size_t len;
 	char *text = textfile_read(path, (size_t)16 << 20, &len);
 	if (!text) {
-		diag_report(d, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read: %s", strerror(errno));
+		diag_report(d, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read: %s", textfile_strerror(errno));
 		return 1;
 	}
 	unsigned e = policy_load_text(path, text, len, d, out);
