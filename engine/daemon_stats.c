@@ -123,6 +123,33 @@ static void render_bpf(const struct daemon_stats *s, metrics_writer *w)
 #endif
 }
 
+/* The kernel's own run counts and times of each program (Tetragon's
+ * bpf_prog_get_info_by_fd figures); zero unless kernel.bpf_stats_enabled=1. */
+static void render_prog_costs(const struct daemon_stats *s, metrics_writer *w)
+{
+	metrics_family(w, "bpfalert_probe_program_runs_total", "counter",
+		       "Runs of each kernel program (kernel.bpf_stats_enabled=1).");
+#if BPFALERT_HAVE_PROBES
+	struct probe_prog_stat st[128];
+	size_t n = s->bpf ? bpf_source_prog_stats(s->bpf, st, 128) : 0;
+	if (n > 128)
+		n = 128;
+	for (size_t i = 0; i < n; i++) {
+		const char *l[] = { "program", st[i].name, NULL };
+		metrics_sample(w, "bpfalert_probe_program_runs_total", l, (double)st[i].runs);
+	}
+#endif
+	metrics_family(w, "bpfalert_probe_program_seconds_total", "counter",
+		       "Kernel time in each program (kernel.bpf_stats_enabled=1).");
+#if BPFALERT_HAVE_PROBES
+	for (size_t i = 0; i < n; i++) {
+		const char *l[] = { "program", st[i].name, NULL };
+		metrics_sample(w, "bpfalert_probe_program_seconds_total", l,
+			       (double)st[i].run_ns / 1e9);
+	}
+#endif
+}
+
 static void render_rules(const struct daemon_stats *s, metrics_writer *w)
 {
 	const alert_list *alerts = &s->gen->alerts;
@@ -228,6 +255,7 @@ void daemon_stats_render(void *ctx, metrics_writer *w)
 	const struct daemon_stats *s = ctx;
 	render_events(s, w);
 	render_bpf(s, w);
+	render_prog_costs(s, w);
 	render_rules(s, w);
 	render_targets(s, w);
 	render_reloads(s, w);

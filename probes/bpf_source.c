@@ -1147,3 +1147,8 @@ size_t bpf_source_blind_spots(const bpf_source *s, const char *const **what)
 	*what = s->blind;
 	return s->nblind;
 }
+
+size_t bpf_source_prog_stats(const bpf_source *s, struct probe_prog_stat *out, size_t max)
+{
+	return loader_prog_stats(s->ld, out, max);
+}

@@ -73,6 +73,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "loader.h"
 #include "loop.h"
 #include "source.h"
 
@@ -133,6 +134,10 @@ struct bpf_source_stats {
 	unsigned long long file_events_matched;   /* ... of those, on watched files */
 };
 void bpf_source_get_stats(const bpf_source *s, struct bpf_source_stats *out);
+
+/* The kernel's cost figures of every loaded program (see loader.h);
+ * returns how many programs there are, filling up to max. */
+size_t bpf_source_prog_stats(const bpf_source *s, struct probe_prog_stat *out, size_t max);
 
 /* The hook in use for each probe: names[i] ("exec", "exit", "fork", "files",
  * "connect") uses hooks[i] ("tp_btf/sched_process_exec", ...). */

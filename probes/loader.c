@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bloom.h"
 #include "log.h"
 #include "probe.skel.h"
 #include "tracefs.h"
@@ -851,6 +852,32 @@ int loader_stats(const loader *l, uint64_t out[PROBE_STAT_MAX])
 	return rc;
 }
 
+size_t loader_prog_stats(const loader *l, struct probe_prog_stat *out, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)
+			continue;
+		if (n < max) {
+			memset(&info, 0, sizeof(info));
+			if (bpf_obj_get_info_by_fd(fd, &info, &len))
+				memset(&info, 0, sizeof(info));
+			out[n].name = bpf_program__name(prog);
+			out[n].section = bpf_program__section_name(prog);
+			out[n].runs = info.run_cnt;
+			out[n].run_ns = info.run_time_ns;
+		}
+		n++;
+	}
+	return n;
+}
+
 /* ---- watch maps ----------------------------------------------------- */
 
 static bool key_in(const void *key, const void *set, size_t n, size_t size)
@@ -887,20 +914,63 @@ static int sync_map(int fd, const void *want, size_t n, size_t ksize)
 	return rc;
 }
 
+static void bloom_set(__u64 *bloom, unsigned bit)
+{
+	bit &= PROBE_BLOOM_BITS - 1;
+	bloom[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* The kernel's pre-filter bits for these files and basenames (bloom.h). */
+static void blooms(const struct probe_inode_key *files, size_t nfiles,
+		   const struct probe_name_key *names, size_t nnames,
+		   __u64 ino[PROBE_BLOOM_WORDS], __u64 name[PROBE_BLOOM_WORDS])
+{
+	memset(ino, 0, PROBE_BLOOM_WORDS * sizeof(*ino));
+	memset(name, 0, PROBE_BLOOM_WORDS * sizeof(*name));
+	for (size_t i = 0; i < nfiles; i++)
+		bloom_set(ino, probe_bloom_ino(files[i].ino));
+	for (size_t i = 0; i < nnames; i++) {
+		size_t len = strnlen(names[i].name, sizeof(names[i].name));
+		__u64 head = 0;
+
+		for (size_t b = 0; b < len && b < 8; b++)
+			head |= (__u64)(unsigned char)names[i].name[b] << (8 * b);
+		bloom_set(name, probe_bloom_name((unsigned)len, head));
+	}
+}
+
+/* Stores a filter word by word, so the programs never see a torn one. */
+static void bloom_store(__u64 *dst, const __u64 *src, bool keep_old)
+{
+	for (size_t w = 0; w < PROBE_BLOOM_WORDS; w++) {
+		__u64 v = src[w] | (keep_old ? __atomic_load_n(&dst[w], __ATOMIC_RELAXED) : 0);
+
+		__atomic_store_n(&dst[w], v, __ATOMIC_RELEASE);
+	}
+}
+
 int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfiles,
 		      const struct probe_inode_key *dirs, size_t ndirs,
 		      const struct probe_name_key *names, size_t nnames)
 {
+	__u64 ino[PROBE_BLOOM_WORDS], name[PROBE_BLOOM_WORDS];
 	int rc = 0, r;
 
 	if (nfiles > PROBE_WATCH_MAX || ndirs > PROBE_WATCH_MAX || nnames > PROBE_WATCH_MAX)
 		return -E2BIG;
+	/* New bits before new entries, stale bits cleared after: a watched
+	 * file is never filtered out. */
+	blooms(files, nfiles, names, nnames, ino, name);
+	bloom_store(l->skel->bss->ino_bloom, ino, true);
+	bloom_store(l->skel->bss->name_bloom, name, true);
 	r = sync_map(bpf_map__fd(l->skel->maps.watch_files), files, nfiles, sizeof(*files));
 	rc = rc ? rc : r;
 	r = sync_map(bpf_map__fd(l->skel->maps.watch_dirs), dirs, ndirs, sizeof(*dirs));
 	rc = rc ? rc : r;
 	r = sync_map(bpf_map__fd(l->skel->maps.watch_names), names, nnames, sizeof(*names));
 	rc = rc ? rc : r;
+	bloom_store(l->skel->bss->ino_bloom, ino, false);
+	bloom_store(l->skel->bss->name_bloom, name, false);
 	__atomic_store_n(&l->skel->bss->watch_ndirs, (uint32_t)ndirs, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&l->skel->bss->dir_epoch, 1, __ATOMIC_RELEASE);
 	return rc;

@@ -91,6 +91,17 @@ size_t loader_perf_pages(const loader *l);
 /* Sums of the kernel's per-CPU counters (enum probe_stat). */
 int loader_stats(const loader *l, uint64_t out[PROBE_STAT_MAX]);
 
+/* The kernel's own statistics of one loaded program (run_cnt and
+ * run_time_ns; both stay 0 unless kernel.bpf_stats_enabled is 1). */
+struct probe_prog_stat {
+	const char *name;           /* "sys_exit_openat", "fp_lsm", ... */
+	const char *section;        /* "tracepoint/syscalls/sys_exit_openat", ... */
+	unsigned long long runs, run_ns;
+};
+
+/* Up to max loaded programs into out; how many there are. */
+size_t loader_prog_stats(const loader *l, struct probe_prog_stat *out, size_t max);
+
 /* Makes the watch maps hold exactly these entries (new ones are added
  * before stale ones are removed, so nothing watched is ever missed), and
  * invalidates the kernel's cached directory verdicts.  -errno on failure. */

@@ -18,6 +18,8 @@
 #ifndef BPFALERT_PATH_BPF_H
 #define BPFALERT_PATH_BPF_H
 
+#include "filter.bpf.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PROBE_WATCH_MAX);
@@ -103,12 +105,17 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	struct verdict_key vk = {};
 	struct verdict nv = {}, *v;
 	__u64 epoch;
+	bool maybe;
 
-	m->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	m->key.dev = 0;
 	m->key.ino = BPF_CORE_READ(inode, i_ino);
 	m->match = m->below = 0;
 	m->dir_ino = 0;
-	if (bpf_map_lookup_elem(&watch_files, &m->key))
+	maybe = ino_maybe_watched(m->key.ino);
+	if (!maybe && !*(volatile __u32 *)&watch_ndirs)
+		return 0;
+	m->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (maybe && bpf_map_lookup_elem(&watch_files, &m->key))
 		return m->match = PROBE_MATCH_FILE;
 	if (!*(volatile __u32 *)&watch_ndirs)
 		return 0;
@@ -139,6 +146,8 @@ static __always_inline bool name_watched(struct dentry *dentry)
 {
 	struct probe_name_key k = {};
 
+	if (!name_maybe_watched(dentry))
+		return false;
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(dentry, d_name.name));
 	return bpf_map_lookup_elem(&watch_names, &k) != NULL;
 }

@@ -411,26 +411,33 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 
 static __always_inline int report_file(void *ctx, struct file *file, const struct access *a)
 {
-	if (!file)
+	struct path p;
+
+	/* One read for both members: this runs on every read and write. */
+	if (!file || bpf_core_read(&p, sizeof(p), &file->f_path))
 		return 0;
-	return report(ctx, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), a);
+	return report(ctx, p.dentry, p.mnt, a);
 }
 
 #define ACCESS(m, k, h, by) (&(struct access){ .mask = (m), .kind = (k), .hook = (h), .by_name = (by) })
 
+/* The open file behind a descriptor of the current task.  Runs on every
+ * read and write: the task's BTF pointer is walked with plain loads
+ * (which the verifier makes fault-safe), not one helper call per field. */
 static __always_inline struct file *fd_file(long fd)
 {
-	struct task_struct *task = current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (fd < 0)
+	if (fd < 0 || !files)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+	fdt = files->fdt;
+	if (!fdt || (unsigned long)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }

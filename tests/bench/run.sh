@@ -86,6 +86,8 @@ echo "== exports: every event to a Parseable receiver answering in 10 ms; alert 
 
 echo "== kernel probes: overhead on unwatched files, open-to-event latency"
 "$B/probe_bench" || echo "probe_bench needs root and BPF"
+echo "== kernel probes: kernel time per program (kernel.bpf_stats_enabled) against empty programs"
+"$B/probe_cost" || echo "probe_cost needs root and BPF"
 
 echo "== alert manager: cost per match"
 "$B/alertmgr_bench"
