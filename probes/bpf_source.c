@@ -528,7 +528,7 @@ static void on_file(bpf_source *s, const struct probe_file *r)
  * cwd or directory descriptor as /proc shows them; once the caller is
  * gone, an absolute name as this process sees it and a relative one from
  * the cwd the process cache knows. */
-static char *name_where(bpf_source *s, const struct probe_name *r, const char *name)
+static char *name_where(bpf_source *s, const struct probe_name *r, const char *name, int dirfd)
 {
 	char *proc = xasprintf("%s/%u", s->proc_root, r->h.pid);
 	const struct proc *p;
@@ -538,18 +538,33 @@ static char *name_where(bpf_source *s, const struct probe_name *r, const char *n
 		p = proccache_get(s->pc, r->h.pid);
 		if (name[0] == '/')
 			out = xstrdup(name);
-		else if (r->dirfd == PROBE_AT_FDCWD && p && p->cwd)
+		else if (dirfd == PROBE_AT_FDCWD && p && p->cwd)
 			out = xasprintf("%s/%s", p->cwd, name);
 	} else if (!name[0] && (r->at_flags & AT_EMPTY_PATH)) {
-		out = xasprintf("%s/fd/%d", proc, r->dirfd);
+		out = xasprintf("%s/fd/%d", proc, dirfd);
 	} else if (name[0] == '/') {
 		out = xasprintf("%s/root%s", proc, name);
-	} else if (r->dirfd == PROBE_AT_FDCWD) {
+	} else if (dirfd == PROBE_AT_FDCWD) {
 		out = xasprintf("%s/cwd/%s", proc, name);
 	} else {
-		out = xasprintf("%s/fd/%d/%s", proc, r->dirfd, name);
+		out = xasprintf("%s/fd/%d/%s", proc, dirfd, name);
 	}
 	free(proc);
+	return out;
+}
+
+/* The real path of the directory of `where`, then its last component as
+ * it is (which may not exist: an entry just removed). */
+static char *entry_resolve(const char *where)
+{
+	char base[NAME_MAX + 1], *dir, *real, *out;
+	size_t n = watch_basename(where, base, sizeof(base));
+
+	dir = xstrndup(where, strlen(where) - n);
+	real = realpath(dir, NULL);
+	out = real ? xasprintf("%s/%s", strcmp(real, "/") ? real : "", base) : NULL;
+	free(real);
+	free(dir);
 	return out;
 }
 
@@ -557,8 +572,7 @@ static char *name_where(bpf_source *s, const struct probe_name *r, const char *n
  * nofollow; *st its status. */
 static char *name_resolve(const char *where, bool nofollow, struct stat *st)
 {
-	char base[NAME_MAX + 1], *dir, *real, *out;
-	size_t n;
+	char *real, *out;
 
 	if (!nofollow) {
 		real = realpath(where, NULL);
@@ -568,12 +582,7 @@ static char *name_resolve(const char *where, bool nofollow, struct stat *st)
 		}
 		return real;
 	}
-	n = watch_basename(where, base, sizeof(base));
-	dir = xstrndup(where, strlen(where) - n);
-	real = realpath(dir, NULL);
-	out = real ? xasprintf("%s/%s", strcmp(real, "/") ? real : "", base) : NULL;
-	free(real);
-	free(dir);
+	out = entry_resolve(where);
 	if (out && lstat(out, st)) {
 		free(out);
 		out = NULL;
@@ -581,18 +590,13 @@ static char *name_resolve(const char *where, bool nofollow, struct stat *st)
 	return out;
 }
 
-/* The watched name of a resolved file, or NULL. */
-static char *resolved_watched(bpf_source *s, const char *real, const struct stat *st)
+/* The watched name of a path below a watched directory, or NULL. */
+static char *dir_watched(bpf_source *s, const char *real)
 {
-	struct probe_inode_key key = { .dev = watch_kdev(st->st_dev), .ino = st->st_ino };
-	const struct watch_item *it = watch_list_find_file(s->wl, &key);
-
-	if (it)
-		return watch_item_name(it, "");
 	for (size_t i = 0; i < watch_list_count(s->wl); i++) {
+		const struct watch_item *it = watch_list_item(s->wl, i);
 		size_t n;
 
-		it = watch_list_item(s->wl, i);
 		if (!it->dir || !it->present || !it->real)
 			continue;
 		n = strlen(it->real);
@@ -604,13 +608,22 @@ static char *resolved_watched(bpf_source *s, const char *real, const struct stat
 	return NULL;
 }
 
+/* The watched name of a resolved file, or NULL. */
+static char *resolved_watched(bpf_source *s, const char *real, const struct stat *st)
+{
+	struct probe_inode_key key = { .dev = watch_kdev(st->st_dev), .ino = st->st_ino };
+	const struct watch_item *it = watch_list_find_file(s->wl, &key);
+
+	return it ? watch_item_name(it, "") : dir_watched(s, real);
+}
+
 /* truncate(2) and metadata changes by name: resolved against the
  * caller's root, cwd or directory descriptor, while the process still
  * exists. */
 static void on_named_change(bpf_source *s, const struct probe_name *r)
 {
 	char *name = kstr(r->name, sizeof(r->name), sizeof(r->name));
-	char *where = name_where(s, r, name);
+	char *where = name_where(s, r, name, r->dirfd);
 	struct stat st;
 	char *real = where ? name_resolve(where, r->at_flags & AT_SYMLINK_NOFOLLOW, &st) : NULL;
 	char *watched = real ? resolved_watched(s, real, &st) : NULL;
@@ -624,6 +637,46 @@ static void on_named_change(bpf_source *s, const struct probe_name *r)
 }
 
 static void refresh_soon(bpf_source *s);
+
+/* An entry named by a rename, link or unlink: its path and, when it is in
+ * a watched directory, its watched name (else *path is NULL). */
+static char *entry_watched(bpf_source *s, const struct probe_name *r, const char *name,
+			   int dirfd, char **path)
+{
+	char *where = name_where(s, r, name, dirfd);
+	char *watched = NULL;
+
+	*path = where ? entry_resolve(where) : NULL;
+	if (*path)
+		watched = dir_watched(s, *path);
+	if (!watched) {
+		free(*path);
+		*path = NULL;
+	}
+	free(where);
+	return watched;
+}
+
+/* A file renamed or linked into a watched directory, renamed inside or out
+ * of it, or unlinked from it: a write of the watched directory's entry. */
+static void on_entry_change(bpf_source *s, const struct probe_name *r)
+{
+	char *name = kstr(r->name, sizeof(r->name), sizeof(r->name));
+	char *name2 = kstr(r->name2, sizeof(r->name2), sizeof(r->name2));
+	bool is_link = r->hook == PROBE_HOOK_SYS_LINK || r->hook == PROBE_HOOK_SYS_LINKAT;
+	char *path = NULL, *watched = NULL;
+
+	if (name2[0])
+		watched = entry_watched(s, r, name2, r->dirfd2, &path);
+	if (!watched && !is_link)
+		watched = entry_watched(s, r, name, r->dirfd, &path);
+	if (watched)
+		emit_file(s, &r->h, r->hook, path, watched, 0, PROBE_MAY_WRITE, 0);
+	free(watched);
+	free(path);
+	free(name);
+	free(name2);
+}
 
 /* Renames, unlinks and links may replace a watched path: the watch list
  * is read again.  The other named calls change the file they name. */
@@ -651,6 +704,10 @@ static void on_name(bpf_source *s, const struct probe_name *r)
 		on_named_change(s, r);
 		return;
 	}
+	on_entry_change(s, r);
+	if (!watch_list_has_basename(s->wl, r->name) &&
+	    !(r->name2[0] && watch_list_has_basename(s->wl, r->name2)))
+		return;
 	if (s->npending == PENDING_MAX) {
 		memmove(s->pending, s->pending + 1, (PENDING_MAX - 1) * sizeof(*s->pending));
 		s->npending--;
@@ -816,6 +873,7 @@ static void refresh(bpf_source *s)
 
 	if (watch_list_refresh(s->wl, on_watch_change, s))
 		sync_maps(s);
+	watch_list_release(s->wl);
 	for (size_t i = 0; i < s->npending; i++)
 		if (now - s->pending[i].at_ms < PENDING_MS)
 			s->pending[keep++] = s->pending[i];

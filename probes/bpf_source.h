@@ -47,8 +47,14 @@
  *   one event, not one per block.
  * - Renames, unlinks and links that name a watched basename make the
  *   watch list be read again at once (a file replaced by rename has a new
- *   inode, which is then watched), and report the change as a write by the
- *   process that made it.
+ *   inode, which is then watched; meanwhile opens of the watched path match
+ *   by basename), and report the change as a write by the process that
+ *   made it.  A file renamed away, or below a renamed parent, stays watched
+ *   under its watched name while a name links it (watch.h).  While a
+ *   directory is watched, every rename, link and unlink is resolved in
+ *   user space from its directory descriptor or cwd, and those that put an
+ *   entry into a watched directory, or rename or remove one there, are
+ *   writes of that entry (function_name the system call).
  * - connect: "tcp_connect" with a sock_arg; through the inet_sock_set_state
  *   tracepoint the source port is not chosen yet and is left out.
  *

@@ -858,8 +858,8 @@ static __noinline bool basename_watched(const char *uname)
 
 /* always: every call, not only those naming a watched basename (the
  * rare calls, whose name user space resolves to an inode). */
-static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const char *name,
-					const char *name2, bool always, __u32 at_flags)
+static __always_inline int name_call_at2(void *ctx, __u32 hook, int dirfd, const char *name,
+					 int dirfd2, const char *name2, bool always, __u32 at_flags)
 {
 	struct probe_name *r;
 
@@ -873,7 +873,7 @@ static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const 
 	r->hook = hook;
 	r->dirfd = dirfd;
 	r->at_flags = at_flags;
-	r->pad = 0;
+	r->dirfd2 = dirfd2;
 	if (bpf_probe_read_user_str(r->name, sizeof(r->name), name) < 0)
 		r->name[0] = 0;
 	r->name2[0] = 0;
@@ -883,10 +883,27 @@ static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const 
 	return 0;
 }
 
+static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const char *name,
+					const char *name2, bool always, __u32 at_flags)
+{
+	return name_call_at2(ctx, hook, dirfd, name, PROBE_AT_FDCWD, name2, always, at_flags);
+}
+
 static __always_inline int name_call(void *ctx, __u32 hook, const char *name,
 				     const char *name2, bool always)
 {
 	return name_call_at(ctx, hook, PROBE_AT_FDCWD, name, name2, always, 0);
+}
+
+/* Renames, links and unlinks: sent when a name is a watched basename (the
+ * watched path may have been replaced) and, while a directory is watched,
+ * always (user space tells whether they were in one). */
+static __always_inline int entry_call(void *ctx, __u32 hook, int dirfd, const char *name,
+				      int dirfd2, const char *name2)
+{
+	bool dirs = *(volatile __u32 *)&watch_ndirs != 0;
+
+	return name_call_at2(ctx, hook, dirfd, name, dirfd2, name2, dirs, 0);
 }
 
 #define ARG(ctx, i) ((const char *)(ctx)->args[i])
@@ -926,47 +943,56 @@ META_AT(chown, PROBE_HOOK_SYS_CHOWN, PROBE_AT_FDCWD, 0, 0)
 META_AT(lchown, PROBE_HOOK_SYS_LCHOWN, PROBE_AT_FDCWD, 0, AT_SYMLINK_NOFOLLOW)
 #endif
 
+#define DFD(ctx, i) ((int)(ctx)->args[i])
+
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int sys_enter_unlinkat(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_UNLINKAT, ARG(ctx, 1), NULL, false);
+	return entry_call(ctx, PROBE_HOOK_SYS_UNLINKAT, DFD(ctx, 0), ARG(ctx, 1), PROBE_AT_FDCWD,
+			  NULL);
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int sys_enter_renameat(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_RENAMEAT, ARG(ctx, 1), ARG(ctx, 3), false);
+	return entry_call(ctx, PROBE_HOOK_SYS_RENAMEAT, DFD(ctx, 0), ARG(ctx, 1), DFD(ctx, 2),
+			  ARG(ctx, 3));
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int sys_enter_renameat2(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_RENAMEAT2, ARG(ctx, 1), ARG(ctx, 3), false);
+	return entry_call(ctx, PROBE_HOOK_SYS_RENAMEAT2, DFD(ctx, 0), ARG(ctx, 1), DFD(ctx, 2),
+			  ARG(ctx, 3));
 }
 
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int sys_enter_linkat(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_LINKAT, ARG(ctx, 1), ARG(ctx, 3), false);
+	return entry_call(ctx, PROBE_HOOK_SYS_LINKAT, DFD(ctx, 0), ARG(ctx, 1), DFD(ctx, 2),
+			  ARG(ctx, 3));
 }
 
 #ifdef __TARGET_ARCH_x86
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int sys_enter_unlink(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_UNLINK, ARG(ctx, 0), NULL, false);
+	return entry_call(ctx, PROBE_HOOK_SYS_UNLINK, PROBE_AT_FDCWD, ARG(ctx, 0), PROBE_AT_FDCWD,
+			  NULL);
 }
 
 SEC("tracepoint/syscalls/sys_enter_rename")
 int sys_enter_rename(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_RENAME, ARG(ctx, 0), ARG(ctx, 1), false);
+	return entry_call(ctx, PROBE_HOOK_SYS_RENAME, PROBE_AT_FDCWD, ARG(ctx, 0), PROBE_AT_FDCWD,
+			  ARG(ctx, 1));
 }
 
 SEC("tracepoint/syscalls/sys_enter_link")
 int sys_enter_link(struct sys_enter_ctx *ctx)
 {
-	return name_call(ctx, PROBE_HOOK_SYS_LINK, ARG(ctx, 0), ARG(ctx, 1), false);
+	return entry_call(ctx, PROBE_HOOK_SYS_LINK, PROBE_AT_FDCWD, ARG(ctx, 0), PROBE_AT_FDCWD,
+			  ARG(ctx, 1));
 }
 #endif
 

@@ -218,13 +218,14 @@ struct probe_file {
 /* A system call that names a file by path (truncate, unlink, rename,
  * link, chmod, chown, setxattr): the kernel has no struct file to match,
  * so user space resolves the name.  Sent when the basename is watched, or
- * always for truncate and the metadata calls. */
+ * always for truncate and the metadata calls, and for renames, links and
+ * unlinks while a directory is watched. */
 struct probe_name {
 	struct probe_hdr h;
 	__u32 hook;
 	__s32 dirfd;         /* the *at calls' directory; PROBE_AT_FDCWD */
 	__u32 at_flags;      /* AT_EMPTY_PATH: the name is dirfd itself */
-	__u32 pad;
+	__s32 dirfd2;        /* rename/link: the new name's directory */
 	char name[PROBE_NAME_MAX];   /* as passed by the caller */
 	char name2[PROBE_NAME_MAX];  /* rename/link: the new name */
 };

@@ -1,17 +1,23 @@
 /* watch — watched paths as (device, inode); see watch.h. */
 #include "watch.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
 struct watch_list {
 	struct watch_item *items;
 	size_t n;
+	struct watch_item *former;  /* renamed away, still linked */
+	size_t nformer, former_cap;
+	int *doomed;                /* descriptors to close at release */
+	size_t ndoomed, doomed_cap;
 	struct probe_name_key *names;
 	size_t nnames, names_cap;
 };
@@ -40,24 +46,115 @@ size_t watch_basename(const char *path, char *out, size_t size)
 	return n;
 }
 
-static bool item_stat(struct watch_item *it)
+static void doom(watch_list *w, int fd)
+{
+	if (fd < 0)
+		return;
+	w->doomed = xgrow(w->doomed, &w->doomed_cap, w->ndoomed + 1, sizeof(*w->doomed));
+	w->doomed[w->ndoomed++] = fd;
+}
+
+/* The item's inode, from a descriptor of it (no race between the name and
+ * the number).  The previous descriptor goes to *oldfd. */
+static bool item_stat(struct watch_item *it, int *oldfd)
 {
 	struct stat st;
+	int fd = it->name_only ? -1 : open(it->path, O_PATH | O_CLOEXEC);
 
+	*oldfd = it->fd;
+	it->fd = -1;
 	free(it->real);
 	it->real = NULL;
-	if (it->name_only || stat(it->path, &st)) {
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
 		it->present = false;
 		return false;
 	}
 	it->real = realpath(it->path, NULL);
 	it->present = true;
+	it->fd = fd;
 	it->key.dev = watch_kdev(st.st_dev);
 	it->key.ino = st.st_ino;
 	it->mode = st.st_mode;
 	if (S_ISDIR(st.st_mode))
 		it->dir = true;
 	return true;
+}
+
+static bool still_linked(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && st.st_nlink > 0;
+}
+
+static void item_clear(struct watch_item *it)
+{
+	free(it->path);
+	free(it->real);
+	if (it->fd >= 0)
+		close(it->fd);
+}
+
+/* The inode an item had before it changed, if another name still links it. */
+static void keep_former(watch_list *w, const struct watch_item *it,
+			const struct probe_inode_key *old, uint32_t mode, int fd)
+{
+	struct watch_item *f;
+
+	if (!still_linked(fd)) {
+		doom(w, fd);
+		return;
+	}
+	if (w->nformer == WATCH_FORMER_MAX) {
+		doom(w, w->former[0].fd);
+		free(w->former[0].path);
+		memmove(w->former, w->former + 1, (w->nformer - 1) * sizeof(*w->former));
+		w->nformer--;
+	}
+	w->former = xgrow(w->former, &w->former_cap, w->nformer + 1, sizeof(*w->former));
+	f = &w->former[w->nformer++];
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(it->path);
+	f->dir = it->dir;
+	f->present = true;
+	f->key = *old;
+	f->mode = mode;
+	f->fd = fd;
+}
+
+static bool key_current(const watch_list *w, const struct probe_inode_key *k)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->items[i].present && !memcmp(&w->items[i].key, k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* Former items whose inode is gone, or watched again by its name. */
+static void prune_former(watch_list *w)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < w->nformer; i++) {
+		struct watch_item *f = &w->former[i];
+
+		if (still_linked(f->fd) && !key_current(w, &f->key)) {
+			w->former[keep++] = *f;
+			continue;
+		}
+		doom(w, f->fd);
+		free(f->path);
+	}
+	w->nformer = keep;
+}
+
+void watch_list_release(watch_list *w)
+{
+	for (size_t i = 0; i < w->ndoomed; i++)
+		close(w->doomed[i]);
+	w->ndoomed = 0;
 }
 
 static void add_name(watch_list *w, const char *path)
@@ -99,10 +196,13 @@ watch_list *watch_list_new(const char *const *paths, size_t n)
 
 		if (!len)
 			continue;
+		int none;
+
 		it->path = xstrdup(paths[i]);
 		it->name_only = !strncmp(paths[i], "*/", 2);
 		it->dir = !it->name_only && paths[i][len - 1] == '/';
-		item_stat(it);
+		it->fd = -1;
+		item_stat(it, &none);
 		w->n++;
 	}
 	collect_names(w);
@@ -115,11 +215,14 @@ void watch_list_free(watch_list **pw)
 
 	if (!w)
 		return;
-	for (size_t i = 0; i < w->n; i++) {
-		free(w->items[i].path);
-		free(w->items[i].real);
-	}
+	for (size_t i = 0; i < w->n; i++)
+		item_clear(&w->items[i]);
+	for (size_t i = 0; i < w->nformer; i++)
+		item_clear(&w->former[i]);
+	watch_list_release(w);
 	free(w->items);
+	free(w->former);
+	free(w->doomed);
 	free(w->names);
 	free(w);
 	*pw = NULL;
@@ -142,15 +245,23 @@ size_t watch_list_refresh(watch_list *w, watch_change_fn fn, void *ctx)
 	for (size_t i = 0; i < w->n; i++) {
 		struct watch_item *it = &w->items[i];
 		struct probe_inode_key old = it->key;
+		uint32_t mode = it->mode;
 		bool was = it->present;
+		int oldfd;
 
-		item_stat(it);
-		if (was == it->present && (!was || !memcmp(&old, &it->key, sizeof(old))))
+		item_stat(it, &oldfd);
+		if (was == it->present && (!was || !memcmp(&old, &it->key, sizeof(old)))) {
+			doom(w, it->fd);       /* the same inode: keep the first descriptor */
+			it->fd = oldfd;
 			continue;
+		}
 		changed++;
+		if (was)
+			keep_former(w, it, &old, mode, oldfd);
 		if (fn)
 			fn(ctx, it, &old, was);
 	}
+	prune_former(w);
 	collect_names(w);
 	return changed;
 }
@@ -159,8 +270,8 @@ size_t watch_list_keys(const watch_list *w, bool dirs, struct probe_inode_key *o
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < w->n && n < max; i++) {
-		const struct watch_item *it = &w->items[i];
+	for (size_t i = 0; i < w->n + w->nformer && n < max; i++) {
+		const struct watch_item *it = i < w->n ? &w->items[i] : &w->former[i - w->n];
 		bool dup = false;
 
 		if (!it->present || it->dir != dirs)
@@ -185,10 +296,12 @@ size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t 
 static const struct watch_item *find_key(const watch_list *w, const struct probe_inode_key *k,
 					 bool dir)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (w->items[i].present && w->items[i].dir == dir &&
-		    !memcmp(&w->items[i].key, k, sizeof(*k)))
-			return &w->items[i];
+	for (size_t i = 0; i < w->n + w->nformer; i++) {
+		const struct watch_item *it = i < w->n ? &w->items[i] : &w->former[i - w->n];
+
+		if (it->present && it->dir == dir && !memcmp(&it->key, k, sizeof(*k)))
+			return it;
+	}
 	return NULL;
 }
 

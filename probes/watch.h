@@ -11,7 +11,15 @@
  * therefore stat'ed again on every refresh (periodically, and soon after
  * the kernel saw a rename, unlink or link naming a watched basename), and
  * each change is reported so that the maps can be updated and the change
- * itself reported as an access. */
+ * itself reported as an access.
+ *
+ * A watched file renamed away (or whose parent directory was renamed)
+ * stays watched under its watched name: its inode is kept, as a "former"
+ * item, while some name still links it (at most WATCH_FORMER_MAX of them,
+ * the oldest dropped).  Each item holds an O_PATH descriptor of its inode,
+ * so a number in the kernel's maps always names the file it was taken
+ * from; descriptors of inodes no longer watched are only closed by
+ * watch_list_release, once the maps no longer hold them. */
 #ifndef BPFALERT_WATCH_H
 #define BPFALERT_WATCH_H
 
@@ -30,6 +38,9 @@ struct watch_item {
 	struct probe_inode_key key; /* valid when present */
 	uint32_t mode;
 	char *real;                 /* realpath when present, else NULL */
+	int fd;                     /* O_PATH descriptor of the inode when present,
+				       else -1: held, the inode cannot be freed and
+				       its number reused while it is watched */
 };
 
 typedef struct watch_list watch_list;
@@ -49,12 +60,18 @@ typedef void (*watch_change_fn)(void *ctx, const struct watch_item *it,
 /* Stats every path again; returns how many items changed. */
 size_t watch_list_refresh(watch_list *w, watch_change_fn fn, void *ctx);
 
+/* Closes the descriptors of inodes the last refresh stopped watching: call
+ * it after the kernel's maps were updated. */
+void watch_list_release(watch_list *w);
+
+#define WATCH_FORMER_MAX 64
+
 /* The keys for the kernel's maps.  Return the number written (at most
  * max). */
 size_t watch_list_keys(const watch_list *w, bool dirs, struct probe_inode_key *out, size_t max);
 size_t watch_list_names(const watch_list *w, struct probe_name_key *out, size_t max);
 
-/* The item watching this file (dev, ino), or NULL. */
+/* The item watching this file (dev, ino), or NULL; a former item too. */
 const struct watch_item *watch_list_find_file(const watch_list *w, const struct probe_inode_key *k);
 
 /* The directory item of this (dev, ino), or NULL. */

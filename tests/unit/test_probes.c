@@ -232,6 +232,9 @@ static void need_probes(void)
 	ck_assert_msg(F.src != NULL,
 		      "the kernel probes could not be loaded: %s -- these tests need root "
 		      "on a kernel with BTF and BPF; they fail rather than skip", F.err);
+	/* what the machine did between tests, read before this one starts */
+	for (int64_t end = loop_now() + 100; loop_now() < end;)
+		loop_run_once(F.l, 20);
 	collector_clear(&F.col);
 }
 
@@ -835,7 +838,10 @@ static struct json_object *fd_op_event(const char *path, int flags, int op, int 
 	ck_assert_int_ge(o.fd, 0);
 	pid = in_child(fd_op_run, &o);
 	close(o.fd);
-	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = path,
+	/* security_inode_setxattr has a dentry and no mount: its path is the
+	 * one below the file system's root */
+	b = await(&(struct want){ .kind = "process_kprobe", .pid = pid,
+				  .path = op == OP_FSETXATTR && F.lsm ? NULL : path,
 				  .mask_has = mask, .fn = fn });
 	ck_assert_str_eq(jstr(b, "args.0.file_arg.watched_path"), F.watched);
 	return b;
@@ -1209,6 +1215,234 @@ START_TEST(no_blind_spots_on_this_kernel)
 	need_probes();
 	n = bpf_source_blind_spots(F.src, &what);
 	ck_assert_msg(n == 0, "%zu kinds of access not seen, the first %s", n, n ? what[0] : "");
+}
+END_TEST
+
+/* ---- renames and watched directories ---------------------------------- */
+
+/* A source of its own, watching paths below the temporary tree. */
+struct own {
+	bpf_source *s;
+	struct collector col;
+};
+
+static void own_load(struct own *o, const char *const *rel, size_t n)
+{
+	char *paths[8];
+	const char *watch[8];
+	char err[512];
+
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++)
+		watch[i] = paths[i] = path_in(rel[i]);
+	memset(o, 0, sizeof(*o));
+	o->s = load(watch, n, false, 0, &o->col, err, sizeof(err));
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	ck_assert_msg(o->s != NULL, "cannot load the probes: %s", err);
+}
+
+static void own_free(struct own *o)
+{
+	bpf_source_free(&o->s);
+	collector_clear(&o->col);
+}
+
+static struct json_object *own_await(struct own *o, const struct want *w)
+{
+	struct json_object *b = await_in(&o->col, w, WAIT_MS);
+
+	ck_assert_msg(b != NULL, "no %s event (pid %d, path %s, watched %s, mask %d) after %d ms",
+		      w->kind, (int)w->pid, w->path ? w->path : "-", w->watched ? w->watched : "-",
+		      w->mask, WAIT_MS);
+	return b;
+}
+
+/* The pid of the program `binary` that the shell `sh` ran. */
+static pid_t child_of(struct own *o, pid_t sh, const char *binary)
+{
+	struct json_object *e = own_await(o, &(struct want){ .kind = "process_exec", .ppid = sh,
+							      .binary = binary });
+
+	return (pid_t)jint(e, "process.pid");
+}
+
+/* Replace by rename, as passwd, vipw and sed -i do, and a read at once:
+ * the new file is watched from the moment the rename completes. */
+START_TEST(replaced_by_rename_is_watched_at_once)
+{
+	const char *rel[] = { "swap" };
+	char *f = write_file(F.dir, "swap", "old\n");
+	char *script = xasprintf("cd %s && cp swap swap.new && mv swap.new swap && /usr/bin/cat swap; true", F.dir);
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	own_load(&o, rel, 1);
+	pid = sh(script);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = child_of(&o, pid, "/usr/bin/cat"),
+				      .path = f, .watched = f, .mask = 4 });
+	own_free(&o);
+	free(script);
+	free(f);
+}
+END_TEST
+
+/* mv F hidden; cat hidden: the file is still watched, and reported under
+ * its watched name as well as the one it has now. */
+START_TEST(renamed_away_is_still_watched)
+{
+	const char *rel[] = { "away" };
+	char *f = write_file(F.dir, "away", "secret\n");
+	char *hidden = path_in("hidden");
+	const char *mv[] = { "/usr/bin/mv", f, hidden, NULL };
+	const char *cat[] = { "/usr/bin/cat", hidden, NULL };
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	own_load(&o, rel, 1);
+	run(NULL, mv);
+	for (int i = 0; i < 2; i++) {         /* before and after the list is read again */
+		pid = run(NULL, cat);
+		own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = hidden,
+					      .watched = f, .mask = 4 });
+		settle(1500);
+	}
+	own_free(&o);
+	free(hidden);
+	free(f);
+}
+END_TEST
+
+START_TEST(parent_directory_renamed)
+{
+	const char *rel[] = { "pdir/inner" };
+	char *pdir = path_in("pdir"), *moved = path_in("pdir-moved");
+	char *f, *now = path_in("pdir-moved/inner");
+	const char *cat[] = { "/usr/bin/cat", now, NULL };
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(pdir, 0755), 0);
+	f = write_file(pdir, "inner", "secret\n");
+	own_load(&o, rel, 1);
+	ck_assert_int_eq(rename(pdir, moved), 0);
+	settle(5500);                  /* past a periodic reading of the list */
+	pid = run(NULL, cat);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = now,
+				      .watched = f, .mask = 4 });
+	own_free(&o);
+	free(pdir);
+	free(moved);
+	free(now);
+	free(f);
+}
+END_TEST
+
+/* After a replace by rename the old inode is gone; files made afterwards
+ * (which may reuse its number) are never reported. */
+START_TEST(stale_inode_never_reports_another_file)
+{
+	const char *rel[] = { "stale" };
+	char *f = write_file(F.dir, "stale", "old\n");
+	char *script = xasprintf("cd %s && echo new > stale.new && mv stale.new stale && "
+				 "mkdir many && for i in $(seq 200); do echo $i > many/$i; cat many/$i; done "
+				 "> /dev/null", F.dir);
+	struct own o;
+
+	need_probes();
+	own_load(&o, rel, 1);
+	settle(1500);
+	sh(script);
+	settle(1500);
+	for (size_t i = 0; i < o.col.n; i++) {
+		const char *p = jstr(o.col.ev[i], "process_kprobe.args.0.file_arg.path");
+
+		ck_assert_msg(!p || !strstr(p, "/many/"), "an unrelated file was reported: %s", p);
+	}
+	own_free(&o);
+	free(script);
+	free(f);
+}
+END_TEST
+
+/* A file linked or renamed into a watched directory (a sudoers.d drop-in
+ * planted with ln or mv) is a write; so are an unlink and a rename inside
+ * it. */
+START_TEST(links_renames_and_unlinks_in_a_watched_directory)
+{
+	const char *rel[] = { "drop.d/" };
+	char *d = path_in("drop.d");
+	char *outside = write_file(F.dir, "outside", "x\n");
+	char *outside2 = write_file(F.dir, "outside2", "y\n");
+	char *planted, *moved, *victim, *renamed;
+	const char *ln[] = { "/usr/bin/ln", outside, NULL, NULL };
+	const char *mv[] = { "/usr/bin/mv", outside2, NULL, NULL };
+	const char *rm[] = { "/usr/bin/rm", NULL, NULL };
+	const char *mv2[] = { "/usr/bin/mv", NULL, NULL, NULL };
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	planted = path_in("drop.d/planted");
+	moved = path_in("drop.d/moved");
+	renamed = path_in("drop.d/renamed");
+	victim = write_file(d, "victim", "v\n");
+	own_load(&o, rel, 1);
+	ln[2] = planted;
+	pid = run(NULL, ln);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = planted,
+				      .watched = planted, .mask = 2, .fn = "link" });
+	mv[2] = moved;
+	pid = run(NULL, mv);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = moved,
+				      .watched = moved, .mask = 2, .fn = "rename" });
+	mv2[1] = moved;
+	mv2[2] = renamed;
+	pid = run(NULL, mv2);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = renamed,
+				      .mask = 2, .fn = "rename" });
+	rm[1] = victim;
+	pid = run(NULL, rm);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = victim,
+				      .watched = victim, .mask = 2, .fn = "unlink" });
+	own_free(&o);
+	free(d);
+	free(outside);
+	free(outside2);
+	free(planted);
+	free(moved);
+	free(renamed);
+	free(victim);
+}
+END_TEST
+
+/* Twenty levels below a watched directory. */
+START_TEST(deep_below_a_watched_directory)
+{
+	char *deep = path_in("wdir");
+	const char *cat[] = { "/usr/bin/cat", NULL, NULL };
+	char *f;
+	pid_t pid;
+
+	need_probes();
+	for (int i = 0; i < 20; i++) {
+		char *next = xasprintf("%s/d%d", deep, i);
+
+		ck_assert_int_eq(mkdir(next, 0755), 0);
+		free(deep);
+		deep = next;
+	}
+	f = write_file(deep, "key", "k\n");
+	cat[1] = f;
+	pid = run(NULL, cat);
+	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = f, .watched = f,
+			      .mask = 4 });
+	free(deep);
+	free(f);
 }
 END_TEST
 
@@ -1613,6 +1847,12 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, file_handle_names_the_watched_path);
 	tcase_add_test(tc, directory_match_names_the_watched_path);
 	tcase_add_test(tc, a_flood_does_not_hide_other_readers);
+	tcase_add_test(tc, replaced_by_rename_is_watched_at_once);
+	tcase_add_test(tc, renamed_away_is_still_watched);
+	tcase_add_test(tc, parent_directory_renamed);
+	tcase_add_test(tc, stale_inode_never_reports_another_file);
+	tcase_add_test(tc, links_renames_and_unlinks_in_a_watched_directory);
+	tcase_add_test(tc, deep_below_a_watched_directory);
 	tcase_add_test(tc, io_uring_open_and_read);
 	tcase_add_test(tc, no_blind_spots_on_this_kernel);
 	tcase_add_test(tc, io_uring_write_to_an_inherited_descriptor);
