@@ -202,7 +202,8 @@ const char *policy_op_name(enum policy_op op)
 }
 
 /* The calls and their parameters' kinds: 'f' struct file *, 'p' struct
- * path *, 'i' an integer, 'u' one the probes do not see (nop only). */
+ * path *, 's' a path as a string, 'i' an integer, 'u' one the probes do
+ * not see (nop only).  A call without an LSM hook is a system call. */
 static const struct {
 	const char *kprobe, *lsm;
 	const char *params;
@@ -214,6 +215,7 @@ static const struct {
 	[PCALL_FILE_OPEN] = { "security_file_open", "file_open", "f" },
 	[PCALL_PATH_CHMOD] = { "security_path_chmod", "path_chmod", "pu" },
 	[PCALL_PATH_CHOWN] = { "security_path_chown", "path_chown", "puu" },
+	[PCALL_SYS_OPENAT] = { "sys_openat", NULL, "isi" },
 };
 
 const char *policy_call_function(enum policy_call c)
@@ -221,12 +223,37 @@ const char *policy_call_function(enum policy_call c)
 	return calls[c].kprobe;
 }
 
+unsigned policy_call_path_index(enum policy_call c)
+{
+	return (unsigned)strcspn(calls[c].params, "fps");
+}
+
+/* A system call's name without its architecture's prefix: "sys_openat"
+ * for "__x64_sys_openat". */
+static const char *syscall_base(const char *name)
+{
+	static const char *const prefixes[] = { "__x64_", "__arm64_", NULL };
+	for (size_t i = 0; prefixes[i]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (!strncmp(name, prefixes[i], n) && !strncmp(name + n, "sys_", 4))
+			return name + n;
+	}
+	return name;
+}
+
 static int find_call(const char *name, bool lsm)
 {
-	for (int i = 0; i < PCALL_COUNT; i++)
-		if (!strcmp(name, lsm ? calls[i].lsm : calls[i].kprobe))
+	for (int i = 0; i < PCALL_COUNT; i++) {
+		const char *want = lsm ? calls[i].lsm : calls[i].kprobe;
+		if (want && !strcmp(lsm ? name : syscall_base(name), want))
 			return i;
+	}
 	return -1;
+}
+
+static bool is_syscall_call(enum policy_call c)
+{
+	return calls[c].lsm == NULL;
 }
 
 /* True if an argument of this type can read a parameter of this kind. */
@@ -239,6 +266,8 @@ static bool type_fits(enum policy_arg_type t, char kind)
 		return kind == 'f';
 	case PARG_PATH:
 		return kind == 'p';
+	case PARG_STRING:
+		return kind == 's';
 	case PARG_INT: case PARG_UINT32: case PARG_SIZE_T:
 		return kind == 'i';
 	default:
@@ -306,7 +335,8 @@ static void load_arg(struct yctx *c, struct policy_hook *h, ynode *n)
 	if (!type_fits(t, params[index])) {
 		ERR(c, tn, "argument %u of %s is %s: type '%s' cannot read it", index, h->call,
 		    params[index] == 'f' ? "a struct file *" : params[index] == 'p'
-		    ? "a struct path *" : "an integer", scalar(tn));
+		    ? "a struct path *" : params[index] == 's' ? "a path (a string)"
+		    : "an integer", scalar(tn));
 		return;
 	}
 	for (size_t i = 0; i < h->nargs; i++)
@@ -624,10 +654,10 @@ static void selector_free(struct policy_selector *s)
 	}
 }
 
-static bool names_a_file(const struct policy_selector *s)
+static bool names_a_file(const struct policy_selector *s, unsigned path_index)
 {
 	for (size_t i = 0; i < s->nargs; i++)
-		if (s->args[i].index == 0 && (s->args[i].op == POP_EQUAL ||
+		if (s->args[i].index == path_index && (s->args[i].op == POP_EQUAL ||
 					      s->args[i].op == POP_PREFIX ||
 					      s->args[i].op == POP_POSTFIX))
 			return true;
@@ -661,9 +691,10 @@ static void load_selectors(struct yctx *c, struct policy_hook *h, ynode *list)
 			load_namespaces(c, n, &s);
 		if ((n = get(c, e, "matchActions")))
 			load_actions(c, n, &s);
-		if (!names_a_file(&s))
-			ERR(c, e, "a selector needs an Equal, Prefix or Postfix on argument 0 "
-			    "(the probes see only the files they watch)");
+		unsigned pi = policy_call_path_index(h->what);
+		if (!names_a_file(&s, pi))
+			ERR(c, e, "a selector needs an Equal, Prefix or Postfix on argument %u "
+			    "(the probes see only the files they watch)", pi);
 		h->selectors = xrealloc(h->selectors, (h->nselectors + 1) * sizeof(*h->selectors));
 		h->selectors[h->nselectors++] = s;
 	}
@@ -686,8 +717,9 @@ static void unknown_call(struct yctx *c, ynode *n, const char *name, bool lsm)
 {
 	char list[300] = "";
 	for (int i = 0; i < PCALL_COUNT; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 lsm ? calls[i].lsm : calls[i].kprobe);
+		if (lsm ? calls[i].lsm != NULL : true)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 *list ? ", " : "", lsm ? calls[i].lsm : calls[i].kprobe);
 	ERR(c, n, "unsupported %s '%s': the probes produce only file accesses (%s)",
 	    lsm ? "LSM hook" : "kprobe call", name, list);
 }
@@ -716,8 +748,12 @@ static void load_hook(struct yctx *c, struct policy *p, ynode *n, bool lsm)
 	}
 	ynode *sc = get(c, n, "syscall");
 	bool is_syscall = false;
-	if (sc && (!parse_bool(scalar(sc), &is_syscall) || is_syscall))
-		ERR(c, sc, "%s is not a system call: 'syscall' must be false", name);
+	bool want_syscall = is_syscall_call(what);
+	if (sc && !parse_bool(scalar(sc), &is_syscall))
+		ERR(c, sc, "'syscall' must be true or false");
+	else if (is_syscall != want_syscall)
+		ERR(c, sc ? sc : cn, "%s %s a system call: 'syscall' must be %s", name,
+		    want_syscall ? "is" : "is not", want_syscall ? "true" : "false");
 	struct policy_hook h = { .lsm = lsm, .call = xstrdup(name), .what = what,
 				 .line = (int)n->start_mark.line + 1,
 				 .col = (int)n->start_mark.column + 1 };
@@ -741,7 +777,8 @@ static void load_hook(struct yctx *c, struct policy *p, ynode *n, bool lsm)
 		load_selectors(c, &h, sel);
 	else
 		ERR(c, cn, "%s needs selectors naming its files (an Equal, Prefix or Postfix "
-		    "on argument 0): the probes see only the files they watch", name);
+		    "on argument %u): the probes see only the files they watch", name,
+		    policy_call_path_index(what));
 	p->hooks = xrealloc(p->hooks, (p->nhooks + 1) * sizeof(*p->hooks));
 	p->hooks[p->nhooks++] = h;
 }
@@ -831,11 +868,10 @@ static struct policy *load_document(struct yctx *c, ynode *root)
 	ynode *av = get(c, root, "apiVersion"), *kind = get(c, root, "kind");
 	if (!scalar(av) || strcmp(scalar(av), "cilium.io/v1alpha1"))
 		ERR(c, av ? av : root, "apiVersion must be cilium.io/v1alpha1");
-	const char *k = scalar(kind);
+	const char *k = kind ? scalar(kind) : "TracingPolicy";   /* none: see policy.h */
 	bool namespaced = k && !strcmp(k, "TracingPolicyNamespaced");
 	if (!k || (strcmp(k, "TracingPolicy") && !namespaced))
-		ERR(c, kind ? kind : root, "kind must be TracingPolicy or TracingPolicyNamespaced%s",
-		    kind ? "" : " (missing 'kind')");
+		ERR(c, kind, "kind must be TracingPolicy or TracingPolicyNamespaced");
 	struct policy *p = xcalloc(1, sizeof(*p));
 	p->file = xstrdup(c->file);
 	p->line = (int)root->start_mark.line + 1;

@@ -10,7 +10,10 @@
  *             (file, uint32 prot, uint32 flags), security_path_truncate
  *             (path), security_file_truncate (file), security_file_open
  *             (file), security_path_chmod and security_path_chown (path;
- *             the mode and owners are not seen: nop only);  lsmhooks:
+ *             the mode and owners are not seen: nop only), sys_openat
+ *             (also spelt __x64_sys_openat, __arm64_sys_openat; syscall:
+ *             true; int dfd, string path, int flags; see policy_eval.h);
+ *             lsmhooks:
  *             file_permission, mmap_file, path_truncate, file_truncate,
  *             file_open, path_chmod, path_chown (the same arguments);
  *   args:     file, path, dentry, fd, string, char_buf, int, uint32,
@@ -23,6 +26,9 @@
  *             (In, NotIn; followForks), matchActions (Post, rateLimit);
  *   podSelector / containerSelector: matchLabels on the pod's namespace
  *             (k8s:io.kubernetes.pod.namespace) and the container's name.
+ *
+ * A document without `kind` is a TracingPolicy, as Tetragon's own
+ * examples (openat_write.yaml) expect.
  *
  * Anything else is an error at file:line:col naming the key or value, and
  * the rest of the file is still checked.  A policy with an error is not
@@ -59,6 +65,7 @@ enum policy_call {
 	PCALL_FILE_OPEN,         /* (struct file *) */
 	PCALL_PATH_CHMOD,        /* (const struct path *, umode_t) */
 	PCALL_PATH_CHOWN,        /* (const struct path *, kuid_t, kgid_t) */
+	PCALL_SYS_OPENAT,        /* (int dfd, const char *path, int flags): its exit */
 	PCALL_COUNT,
 };
 
@@ -141,5 +148,8 @@ const char *policy_arg_type_name(enum policy_arg_type t);
 const char *policy_op_name(enum policy_op op);
 /* The kernel function a call is: "security_file_permission", ... */
 const char *policy_call_function(enum policy_call c);
+
+/* The index of the argument that names the file (0 but for sys_openat). */
+unsigned policy_call_path_index(enum policy_call c);
 
 #endif

@@ -2,6 +2,7 @@
  * policy_eval.h. */
 #include "policy_eval.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,17 +92,29 @@ static bool int_match(const struct policy_match *m, int64_t x)
 	return m->op == POP_NOT_EQUAL ? !any : any;
 }
 
+/* An open's flags as far as the opened file tells them: its access mode. */
+static int64_t open_flags(uint32_t mask)
+{
+	if (mask & 2)
+		return (mask & 4) ? O_RDWR : O_WRONLY;
+	return O_RDONLY;
+}
+
 /* The value of argument `index` of the access's call: a path, or an
  * integer. */
 static bool arg_value(const struct policy_access *a, unsigned index, const char **s, int64_t *x)
 {
 	*s = NULL;
 	*x = 0;
-	if (index == 0) {
+	if (index == policy_call_path_index(a->call)) {
 		*s = a->path;
 		return true;
 	}
-	if (a->call == PCALL_FILE_PERMISSION && index == 1)
+	if (a->call == PCALL_SYS_OPENAT && index == 0)
+		*x = AT_FDCWD;   /* the path is absolute */
+	else if (a->call == PCALL_SYS_OPENAT && index == 2)
+		*x = open_flags(a->mask);
+	else if (a->call == PCALL_FILE_PERMISSION && index == 1)
 		*x = a->mask;
 	else if (a->call == PCALL_MMAP_FILE && index == 1)
 		*x = a->prot;
@@ -318,7 +331,9 @@ static void add_arg(evtree *t, int args, const struct policy_arg *arg,
 	int64_t x;
 	arg_value(a, arg->index, &s, &x);
 	int o = evtree_object(t, args, NULL);
-	if (s) {
+	if (s && arg->type == PARG_STRING) {
+		add_text(t, o, key, s);
+	} else if (s) {
 		add_path(t, o, key, a);
 	} else if (arg->type == PARG_SIZE_T) {
 		char buf[32];
@@ -421,17 +436,18 @@ static void match_watches(const struct policy_match *m, struct watches *w)
 	}
 }
 
-static void selector_watches(const struct policy_selector *s, struct watches *w)
+static void selector_watches(const struct policy_selector *s, unsigned path_index,
+			     struct watches *w)
 {
 	for (size_t i = 0; i < s->nargs; i++)
-		if (s->args[i].index == 0)
+		if (s->args[i].index == path_index)
 			match_watches(&s->args[i], w);
 }
 
 static void hook_watches(const struct policy_hook *h, struct watches *w)
 {
 	for (size_t si = 0; si < h->nselectors; si++)
-		selector_watches(&h->selectors[si], w);
+		selector_watches(&h->selectors[si], policy_call_path_index(h->what), w);
 }
 
 size_t policy_watches(const policy_set *set, char ***out)
@@ -494,6 +510,8 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_FILE_OPEN] = "open, openat, openat2 and creat (not under the security_* hooks)",
 	[PCALL_PATH_CHMOD] = "chmod, fchmod, fchmodat, fchmodat2 or security_path_chmod",
 	[PCALL_PATH_CHOWN] = "chown, lchown, fchown, fchownat or security_path_chown",
+	[PCALL_SYS_OPENAT] = "openat's exit (the file opened; dfd reads AT_FDCWD and the path "
+			     "is absolute; flags hold the access mode only)",
 };
 
 void policy_describe(const policy_set *set, const char *files_hook, FILE *out)

@@ -14,7 +14,13 @@
  * hook: policy_name, function_name (the hook as the policy names it),
  * args in the policy's order with their type keys (nop arguments left
  * out), return, action KPROBE_ACTION_POST, and "bpfalert_hook": the
- * kernel function or system call that saw the access. */
+ * kernel function or system call that saw the access.
+ *
+ * sys_openat is seen at the call's exit, from the file it opened: its
+ * dfd reads AT_FDCWD with the file's absolute path as the string, its
+ * flags the access mode the file was opened with (O_RDONLY, O_WRONLY,
+ * O_RDWR; O_CREAT and the other flags are not seen), its return value
+ * the descriptor. */
 #ifndef BPFALERT_POLICY_EVAL_H
 #define BPFALERT_POLICY_EVAL_H
 
@@ -34,7 +40,7 @@ struct policy_access {
 	uint32_t mode;               /* the inode's mode (0: unknown) */
 	uint32_t mask;               /* file_permission: MAY_READ 4, MAY_WRITE 2 */
 	uint32_t prot, flags;        /* mmap_file */
-	int64_t ret;                 /* the hook's return value */
+	int64_t ret;                 /* the hook's return value (an open's descriptor) */
 	/* the process */
 	const char *binary;
 	uint32_t pid, tid;

@@ -402,7 +402,7 @@ static uint32_t prot_of(uint32_t mask)
 
 /* The events TracingPolicies make of one access. */
 static void emit_policies(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
-			  const char *path, uint32_t mode, uint32_t mask)
+			  const char *path, uint32_t mode, uint32_t mask, int64_t ret)
 {
 	enum policy_call calls[2];
 	size_t ncalls = s->pe ? policy_probe_calls(hook, s->has_file_truncate, calls) : 0;
@@ -423,7 +423,7 @@ static void emit_policies(bpf_source *s, const struct probe_hdr *h, uint32_t hoo
 		pod = podmeta_pod(s->pm, p->container_id, loop_now());
 	struct policy_access a = {
 		.hook = tetra_hook_name(hook), .path = path, .mode = mode, .mask = mask,
-		.prot = prot_of(mask),
+		.prot = prot_of(mask), .ret = ret,
 		.binary = p->binary, .pid = h->pid, .tid = h->tid,
 		.ancestors = anc, .ancestor_pids = anc_pids, .nancestors = nanc,
 		.in_container = p->container_id != NULL,
@@ -453,13 +453,14 @@ static bool configured(const bpf_source *s, const char *path, const char *watche
 }
 
 /* One file access; watched: the watched path that matched (see
- * bpf_source.h), repeats: like accesses suppressed before it.  The
+ * bpf_source.h), repeats: like accesses suppressed before it, ret: an
+ * open's descriptor.  The
  * policies' events, then probes.files.watch's own. */
 static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 		      const char *path, const char *watched, uint32_t mode, uint32_t mask,
-		      uint32_t repeats)
+		      uint32_t repeats, int64_t ret)
 {
-	emit_policies(s, h, hook, path, mode, mask);
+	emit_policies(s, h, hook, path, mode, mask, ret);
 	if (s->nconfigured < watch_list_count(s->wl) && !configured(s, path, watched))
 		return;
 	emit_default(s, h, hook, path, watched, mode, mask, repeats);
@@ -519,7 +520,7 @@ static void on_file(bpf_source *s, const struct probe_file *r)
 		log_ratelimited(&s->bad_rl, LOG_LEVEL_WARN,
 				"probe: path deeper than %d components cut: ...%s",
 				PROBE_PATH_DEPTH, path);
-	emit_file(s, &r->h, r->hook, path, watched, r->mode, r->mask, r->repeats);
+	emit_file(s, &r->h, r->hook, path, watched, r->mode, r->mask, r->repeats, r->ret);
 	free(watched);
 	free(path);
 }
@@ -629,7 +630,7 @@ static void on_named_change(bpf_source *s, const struct probe_name *r)
 	char *watched = real ? resolved_watched(s, real, &st) : NULL;
 
 	if (watched)
-		emit_file(s, &r->h, r->hook, real, watched, st.st_mode, PROBE_MAY_WRITE, 0);
+		emit_file(s, &r->h, r->hook, real, watched, st.st_mode, PROBE_MAY_WRITE, 0, 0);
 	free(watched);
 	free(real);
 	free(where);
@@ -671,7 +672,7 @@ static void on_entry_change(bpf_source *s, const struct probe_name *r)
 	if (!watched && !is_link)
 		watched = entry_watched(s, r, name, r->dirfd, &path);
 	if (watched)
-		emit_file(s, &r->h, r->hook, path, watched, 0, PROBE_MAY_WRITE, 0);
+		emit_file(s, &r->h, r->hook, path, watched, 0, PROBE_MAY_WRITE, 0, 0);
 	free(watched);
 	free(path);
 	free(name);
@@ -863,7 +864,7 @@ static void on_watch_change(void *ctx, const struct watch_item *it,
 		 !it->present ? "was removed" : was_present ? "was replaced" : "appeared");
 	if (p)
 		emit_file(s, &p->h, p->hook, it->path, it->path, it->present ? it->mode : 0,
-			  PROBE_MAY_WRITE, 0);
+			  PROBE_MAY_WRITE, 0, 0);
 }
 
 static void refresh(bpf_source *s)

@@ -29,8 +29,11 @@ size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
 	case PROBE_HOOK_SYS_FTRUNCATE:
 		out[0] = has_file_truncate ? PCALL_FILE_TRUNCATE : PCALL_PATH_TRUNCATE;
 		return 1;
-	case PROBE_HOOK_SYS_OPEN: case PROBE_HOOK_SYS_OPENAT: case PROBE_HOOK_SYS_OPENAT2:
-	case PROBE_HOOK_SYS_CREAT:
+	case PROBE_HOOK_SYS_OPENAT:
+		out[0] = PCALL_FILE_OPEN;
+		out[1] = PCALL_SYS_OPENAT;
+		return 2;
+	case PROBE_HOOK_SYS_OPEN: case PROBE_HOOK_SYS_OPENAT2: case PROBE_HOOK_SYS_CREAT:
 		out[0] = PCALL_FILE_OPEN;
 		return 1;
 	case PROBE_HOOK_SECURITY_PATH_CHMOD: case PROBE_HOOK_SYS_CHMOD:

@@ -9,8 +9,8 @@
  * mmap; security_path_truncate truncate(2), and ftruncate(2) on kernels
  * without security_file_truncate (before 6.2; found in the kernel's BTF,
  * not from its version), where ftruncate is security_file_truncate;
- * security_file_open the opens.  Under the security_* hooks themselves
- * each hook is its call. */
+ * security_file_open the opens, and openat(2) sys_openat too.  Under the
+ * security_* hooks themselves each hook is its call. */
 #ifndef BPFALERT_POLICY_PROBE_H
 #define BPFALERT_POLICY_PROBE_H
 

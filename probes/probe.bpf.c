@@ -354,6 +354,7 @@ struct access {
 	__u32 hook;
 	int open_how;        /* see open_truncates */
 	bool by_name;
+	int ret;             /* the opens: the descriptor */
 };
 
 static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
@@ -404,6 +405,8 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	r->below = m.below;
 	r->repeats = repeats;
 	r->pad = 0;
+	r->ret = a->ret;
+	r->pad2 = 0;
 	path_walk(&r->path, dentry, mnt, task);
 	SUBMIT(ctx, r);
 	return 0;
@@ -607,7 +610,8 @@ static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook, int how
 	if (!file)
 		return 0;
 	return report_file(ctx, file, &(struct access){ .mask = file_mask(file),
-			   .kind = PROBE_KIND_DATA, .hook = hook, .open_how = how, .by_name = true });
+			   .kind = PROBE_KIND_DATA, .hook = hook, .open_how = how, .by_name = true,
+			   .ret = (int)ctx->ret });
 }
 
 #define OPEN_EXIT(name, hook, how)                                             \

@@ -212,6 +212,8 @@ struct probe_file {
 	__u32 repeats;       /* like accesses suppressed since the last report */
 	__u16 below;         /* PROBE_MATCH_DIR: components of path below it */
 	__u16 pad;
+	__s32 ret;           /* the opens: the descriptor returned (else 0) */
+	__u32 pad2;
 	struct probe_path path;
 };
 

@@ -4,7 +4,8 @@
  * a truncate of that file — must produce the events Tetragon emits for
  * the policy, so that a rule written against Tetragon's output alerts
  * unchanged, and nothing for the accesses the policy leaves out (a read,
- * a read-only mapping). */
+ * a read-only mapping).  Tetragon's openat_write.yaml likewise: opens for
+ * writing of the copy make its events, an open for reading nothing. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,10 @@ static char *dir, *file;
 static struct receiver *rcv;
 static struct daemon_proc *dmn;
 
-/* The seed's policy on `path` instead of /etc/passwd. */
-static char *policy_for(const char *path)
+/* A policy file of the test data on `path` instead of /etc/passwd. */
+static char *policy_for(const char *rel, const char *path)
 {
-	char *seed = slurp(testdata_path("seed/file-monitoring-filtered.yaml"), NULL);
+	char *seed = slurp(testdata_path(rel), NULL);
 	ck_assert_ptr_nonnull(seed);
 	char *out = xstrdup("");
 	for (char *p = seed, *q;; p = q + strlen("/etc/passwd")) {
@@ -40,7 +41,9 @@ static char *policy_for(const char *path)
 	return out;
 }
 
-static void setup(void)
+/* Runs the daemon with the policy `rel` (on the copy of /etc/passwd) and
+ * one alert rule. */
+static void setup_with(const char *rel, const char *rule)
 {
 	dir = make_temp_dir();
 	rcv = receiver_start(dir, "");
@@ -50,8 +53,8 @@ static void setup(void)
 	free(passwd);
 	char *pdir = xasprintf("%s/policies.d", dir);
 	mkdir(pdir, 0700);
-	char *policy = policy_for(file);
-	free(write_file(pdir, "file-monitoring-filtered.yaml", policy));
+	char *policy = policy_for(rel, file);
+	free(write_file(pdir, "policy.yaml", policy));
 	char *url = receiver_url(rcv, "http", "/policy");
 	char *conf = xasprintf(
 		"state_dir = \"%s/state\";\n"
@@ -65,8 +68,20 @@ static void setup(void)
 	chmod(cpath, 0600);
 	char *rdir = xasprintf("%s/rules.d", dir);
 	mkdir(rdir, 0700);
-	/* Written against Tetragon's events for the seed's policy. */
-	free(write_file(rdir, "policy.rules",
+	free(write_file(rdir, "policy.rules", rule));
+	dmn = daemon_start_in(dir, cpath, rdir);
+	free(rdir);
+	free(cpath);
+	free(conf);
+	free(url);
+	free(policy);
+	free(pdir);
+}
+
+/* Written against Tetragon's events for the seed's policy. */
+static void setup(void)
+{
+	setup_with("seed/file-monitoring-filtered.yaml",
 		"alerts = ( { name = \"passwd changed\";\n"
 		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_file_arg_path}"
 		"{process_kprobe_args_0_path_arg_path}|{process_kprobe_args_1_int_arg}"
@@ -75,14 +90,20 @@ static void setup(void)
 		"  rule = \"process_kprobe_policy_name = \\\"file-monitoring-filtered\\\" and "
 		"process_kprobe_function_name in (\\\"security_file_permission\\\", "
 		"\\\"security_mmap_file\\\", \\\"security_path_truncate\\\")\";\n"
-		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n"));
-	dmn = daemon_start_in(dir, cpath, rdir);
-	free(rdir);
-	free(cpath);
-	free(conf);
-	free(url);
-	free(policy);
-	free(pdir);
+		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
+}
+
+/* Tetragon's openat_write.yaml, and a rule on its events. */
+static void setup_openat(void)
+{
+	setup_with("policies/openat_write.yaml",
+		"alerts = ( { name = \"passwd opened for writing\";\n"
+		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_int_arg}|"
+		"{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
+		"{process_kprobe_return_int_arg}|{process_kprobe_policy_name}|"
+		"{process_kprobe_bpfalert_hook}|{process_kprobe_process_binary}\";\n"
+		"  rule = \"process_kprobe_function_name = \\\"sys_openat\\\"\";\n"
+		"  group_by = [ \"process_kprobe_args_2_int_arg\" ]; targets = [ \"hook\" ]; } );\n");
 }
 
 static void teardown(void)
@@ -177,6 +198,41 @@ START_TEST(seed_scenario_makes_tetragons_events)
 }
 END_TEST
 
+/* An open for reading: nothing; for writing, then read and write: the
+ * event Tetragon emits for the policy, flags O_WRONLY then O_RDWR. */
+START_TEST(openat_write_makes_tetragons_events)
+{
+	char *cmd = xasprintf("python3 -c 'import os; os.close(os.open(\"%s\", os.O_RDONLY))'",
+			      file);
+	run(cmd);
+	free(cmd);
+	sleep_ms(1000);
+	ck_assert_uint_eq(notifications(), 0);
+	cmd = xasprintf("python3 -c 'import os\n"
+			"for f in (os.O_WRONLY, os.O_RDWR):\n"
+			"    fd = os.open(\"%s\", f); print(fd); os.close(fd)'", file);
+	int st;
+	char *fds = run_capture(cmd, &st);
+	free(cmd);
+	ck_assert_ptr_nonnull(fds);
+	ck_assert_int_eq(st, 0);
+	char *p = fds;
+	for (int flags = 1; flags <= 2; flags++) {
+		long fd = strtol(p, &p, 10);
+		ck_assert_int_gt(fd, 0);
+		char *want = xasprintf("\"message\":\"sys_openat|-100|%s|%d|%ld|sys-openat|"
+				       "__x64_sys_openat|", file, flags, fd);
+		if (!received(want))
+			fprintf(stderr, "received:\n%s", bodies());
+		ck_assert_msg(received(want), "no open event %s", want);
+		free(want);
+	}
+	free(fds);
+	sleep_ms(500);
+	ck_assert_uint_eq(notifications(), 2);
+}
+END_TEST
+
 Suite *policy_probes_suite(void)
 {
 	Suite *s = suite_create("policy_probes");
@@ -184,6 +240,11 @@ Suite *policy_probes_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, seed_scenario_makes_tetragons_events);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("openat");
+	tcase_add_checked_fixture(tc, setup_openat, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, openat_write_makes_tetragons_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
