@@ -174,7 +174,6 @@ test-all: deps
 	$(MAKE) test-sanitize
 	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TIME)
 	bash scripts/package-tests
-	$(MAKE) test-kernels
 
 install: $(BIN) $(if $(wildcard packaging.mk),install-extra)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/bpfalert
