@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "filemode.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -270,23 +271,6 @@ size_t policy_engine_match(policy_engine *e, const struct policy_access *a, poli
 
 /* ---- events ---- */
 
-static void permission(uint32_t mode, char out[11])
-{
-	static const char types[16] = { '?', 'p', 'c', '?', 'd', '?', 'b', '?',
-					'-', '?', 'l', '?', 's', '?', '?', '?' };
-	static const char rwx[] = "rwxrwxrwx";
-	out[0] = types[(mode >> 12) & 15];
-	for (int i = 0; i < 9; i++)
-		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
-	if (mode & 04000)
-		out[3] = (mode & 0100) ? 's' : 'S';
-	if (mode & 02000)
-		out[6] = (mode & 0010) ? 's' : 'S';
-	if (mode & 01000)
-		out[9] = (mode & 0001) ? 't' : 'T';
-	out[10] = 0;
-}
-
 /* A string made valid UTF-8 (each bad byte becomes U+FFFD), as the
  * probes' other strings are. */
 static void add_text(evtree *t, int o, const char *key, const char *s)
@@ -318,7 +302,7 @@ static void add_path(evtree *t, int parent, const char *key, const struct policy
 	add_text(t, o, "path", a->path ? a->path : "");
 	if (a->mode) {
 		char perm[11];
-		permission(a->mode, perm);
+		filemode_string(a->mode, perm);
 		evtree_string(t, o, "permission", perm, 10);
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "evtree.h"
+#include "filemode.h"
 #include "podmeta.h"
 #include "proccache.h"
 #include "timefmt.h"
@@ -131,24 +132,6 @@ const char *tetra_signal_name(int sig)
 	if (sig <= 0 || (size_t)sig >= sizeof(names) / sizeof(names[0]))
 		return NULL;
 	return names[sig];
-}
-
-void tetra_permission(uint32_t mode, char out[11])
-{
-	static const char types[16] = { '?', 'p', 'c', '?', 'd', '?', 'b', '?',
-					'-', '?', 'l', '?', 's', '?', '?', '?' };
-	static const char rwx[] = "rwxrwxrwx";
-
-	out[0] = types[(mode >> 12) & 15];
-	for (int i = 0; i < 9; i++)
-		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
-	if (mode & 04000)
-		out[3] = (mode & 0100) ? 's' : 'S';
-	if (mode & 02000)
-		out[6] = (mode & 0010) ? 's' : 'S';
-	if (mode & 01000)
-		out[9] = (mode & 0001) ? 't' : 'T';
-	out[10] = 0;
 }
 
 #if defined(__aarch64__)
@@ -388,7 +371,7 @@ void tetra_add_file_access(evtree *t, int body, const char *function, const char
 	if (watched)
 		tetra_add_string(t, file, "watched_path", watched, strlen(watched));
 	if (mode) {
-		tetra_permission(mode, perm);
+		filemode_string(mode, perm);
 		evtree_string(t, file, "permission", perm, strlen(perm));
 	}
 	evtree_int(t, evtree_object(t, args, NULL), "int_arg", mask);

@@ -39,9 +39,6 @@ char *tetra_args_cut(const char *head, size_t hlen, const char *tail, size_t tle
 /* "SIGKILL" for 9; NULL for 0 or unknown numbers. */
 const char *tetra_signal_name(int sig);
 
-/* ls-style permission text of an inode mode: "-rw-r--r--". */
-void tetra_permission(uint32_t mode, char out[11]);
-
 /* function_name for a hook: "security_file_permission", "tcp_connect",
  * or the system call as Tetragon names a syscall kprobe ("__x64_sys_openat"
  * on x86_64, "__arm64_sys_openat" on arm64). */

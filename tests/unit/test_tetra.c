@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "evtree.h"
+#include "filemode.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,17 +105,17 @@ START_TEST(permissions_read_like_ls)
 {
 	char p[11];
 
-	tetra_permission(0100644, p);
+	filemode_string(0100644, p);
 	ck_assert_str_eq(p, "-rw-r--r--");
-	tetra_permission(0100640, p);
+	filemode_string(0100640, p);
 	ck_assert_str_eq(p, "-rw-r-----");
-	tetra_permission(040755, p);
+	filemode_string(040755, p);
 	ck_assert_str_eq(p, "drwxr-xr-x");
-	tetra_permission(0104755, p);
+	filemode_string(0104755, p);
 	ck_assert_str_eq(p, "-rwsr-xr-x");
-	tetra_permission(041777, p);
+	filemode_string(041777, p);
 	ck_assert_str_eq(p, "drwxrwxrwt");
-	tetra_permission(0120777, p);
+	filemode_string(0120777, p);
 	ck_assert_str_eq(p, "lrwxrwxrwx");
 }
 END_TEST
