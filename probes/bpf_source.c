@@ -1085,20 +1085,18 @@ char *bpf_source_files_hook(const char *const *hooks, size_t nhooks, char *buf, 
 	struct bpf_source_config cfg = { .hooks = hooks, .nhooks = nhooks };
 	struct loader_options o = { .want = { [LOADER_FILES] = true } };
 	enum log_level level = log_get_level();
+	const char *hook = NULL;
 	char err[256];
-	loader *l = NULL;
 
 	/* the loader's account of each hook it tries is for the daemon */
 	log_set_level(LOG_LEVEL_ERROR);
 	if (!hook_order(&o, &cfg, err, sizeof(err)) && !check_env(err, sizeof(err)))
-		l = loader_open(&o, err, sizeof(err));
+		hook = loader_plan(&o, LOADER_FILES, err, sizeof(err));
 	log_set_level(level);
-	if (!l) {
-		snprintf(buf, len, "not known (the file probe does not load: %s)", err);
-		return buf;
-	}
-	snprintf(buf, len, "the file probe attaches to %s", loader_hook(l, LOADER_FILES));
-	loader_free(&l);
+	if (!hook)
+		snprintf(buf, len, "not known (the file probe cannot attach: %s)", err);
+	else
+		snprintf(buf, len, "the file probe attaches to %s", hook);
 	return buf;
 }
 

@@ -127,9 +127,10 @@ bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,
 void bpf_source_free(bpf_source **s);
 
 /* What the file probe attaches to on this kernel with these hook paths
- * (probes.hooks; BPFALERT_PROBE_HOOKS overrides them), found by loading
- * it as bpf_source_new would; or why that cannot be known.  Writes into
- * buf and returns it. */
+ * (probes.hooks; BPFALERT_PROBE_HOOKS overrides them), found by probing
+ * the kernel as bpf_source_new does before it loads anything (the
+ * programs themselves are not loaded: see loader_plan); or why that
+ * cannot be known.  Writes into buf and returns it. */
 char *bpf_source_files_hook(const char *const *hooks, size_t nhooks, char *buf, size_t len);
 
 struct bpf_source_stats {

@@ -761,6 +761,25 @@ loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
 	return l;
 }
 
+const char *loader_plan(const struct loader_options *o, enum loader_probe p, char *err,
+			size_t errlen)
+{
+	loader *l = xcalloc(1, sizeof(*l));
+	const char *hook = NULL;
+
+	libbpf_set_print(libbpf_print);
+	l->vmlinux = btf__load_vmlinux_btf();
+	build_seq(l, p, o);
+	set_choice(l, p, pick_variant(l, p, 0, o->flags));
+	if (l->choice[p] >= 0)
+		hook = probes[p].v[l->choice[p]].hook;
+	else
+		snprintf(err, errlen, "no usable hook for the %s probe: %s", probes[p].name,
+			 l->why[p]);
+	loader_free(&l);
+	return hook;
+}
+
 void loader_free(loader **pl)
 {
 	loader *l = *pl;

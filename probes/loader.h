@@ -73,6 +73,14 @@ struct loader_options {
 
 /* NULL with a one-line reason in err. */
 loader *loader_open(const struct loader_options *o, char *err, size_t errlen);
+
+/* The hook probe p would use with these options, found by probing alone
+ * (tiny programs loaded and attached, the kprobe PMU, tracefs): nothing
+ * of probe.bpf.c is loaded, so it takes milliseconds where loader_open
+ * takes seconds.  loader_open may still step down from it should the real
+ * programs fail to load.  NULL with a one-line reason in err. */
+const char *loader_plan(const struct loader_options *o, enum loader_probe p, char *err,
+			size_t errlen);
 void loader_free(loader **l);
 
 /* "tp_btf/sched_process_exec", ...; NULL when the probe is off. */
