@@ -10,12 +10,14 @@
  *             (file, uint32 prot, uint32 flags), security_path_truncate
  *             (path), security_file_truncate (file), security_file_open
  *             (file), security_path_chmod and security_path_chown (path;
- *             the mode and owners are not seen: nop only), sys_openat
- *             (also spelt __x64_sys_openat, __arm64_sys_openat; syscall:
- *             true; int dfd, string path, int flags; see policy_eval.h);
- *             lsmhooks:
- *             file_permission, mmap_file, path_truncate, file_truncate,
- *             file_open, path_chmod, path_chown (the same arguments);
+ *             the mode and owners are not seen: nop only), fd_install
+ *             (int fd, file), security_path_unlink, _link and _rename,
+ *             security_inode_unlink, _link, _rename, _setattr, _setxattr
+ *             and _removexattr (paths and dentries of the files named),
+ *             sys_openat and sys_linkat (also spelt __x64_sys_...,
+ *             __arm64_sys_...; syscall: true; see policy_eval.h);
+ *             lsmhooks: the same hooks as the LSM names them (file_open,
+ *             path_unlink, inode_setxattr, ...), with the same arguments;
  *   args:     file, path, dentry, fd, string, char_buf, int, uint32,
  *             size_t, nop, matched to what each argument holds;
  *   returnArg with returnArgAction Post;
@@ -56,7 +58,7 @@ enum policy_op {
 	POP_IN, POP_NOT_IN,      /* matchBinaries, matchPIDs, matchNamespaces */
 };
 
-/* The file hooks a policy can ask for. */
+/* The file hooks a policy can ask for (their parameters: policy_calls.h). */
 enum policy_call {
 	PCALL_FILE_PERMISSION,   /* (struct file *, int mask) */
 	PCALL_MMAP_FILE,         /* (struct file *, unsigned long prot, unsigned long flags) */
@@ -66,6 +68,21 @@ enum policy_call {
 	PCALL_PATH_CHMOD,        /* (const struct path *, umode_t) */
 	PCALL_PATH_CHOWN,        /* (const struct path *, kuid_t, kgid_t) */
 	PCALL_SYS_OPENAT,        /* (int dfd, const char *path, int flags): its exit */
+	PCALL_SYS_LINKAT,        /* (int olddfd, const char *old, int newdfd, const char *new,
+				    int flags) */
+	PCALL_FD_INSTALL,        /* (unsigned int fd, struct file *): an open's descriptor */
+	PCALL_PATH_UNLINK,       /* (const struct path *dir, struct dentry *) */
+	PCALL_PATH_LINK,         /* (struct dentry *old, const struct path *new_dir,
+				    struct dentry *new) */
+	PCALL_PATH_RENAME,       /* (const struct path *old_dir, struct dentry *old,
+				    const struct path *new_dir, struct dentry *new, flags) */
+	PCALL_INODE_UNLINK,      /* (struct inode *dir, struct dentry *) */
+	PCALL_INODE_LINK,        /* (struct dentry *old, struct inode *dir, struct dentry *new) */
+	PCALL_INODE_RENAME,      /* (struct inode *, struct dentry *old, struct inode *,
+				    struct dentry *new, flags) */
+	PCALL_INODE_SETATTR,     /* (struct mnt_idmap *, struct dentry *, struct iattr *) */
+	PCALL_INODE_SETXATTR,    /* (struct mnt_idmap *, struct dentry *, const char *name, ...) */
+	PCALL_INODE_REMOVEXATTR, /* (struct mnt_idmap *, struct dentry *, const char *name) */
 	PCALL_COUNT,
 };
 
@@ -141,15 +158,5 @@ unsigned policy_load_configured(const char *const *paths, size_t npaths,
 				char *const *dirs, size_t ndirs, diag *d, policy_set *out);
 
 void policy_set_clear(policy_set *s);
-
-/* Tetragon's names: "file_arg", "int_arg", ... (NULL for nop). */
-const char *policy_arg_key(enum policy_arg_type t);
-const char *policy_arg_type_name(enum policy_arg_type t);
-const char *policy_op_name(enum policy_op op);
-/* The kernel function a call is: "security_file_permission", ... */
-const char *policy_call_function(enum policy_call c);
-
-/* The index of the argument that names the file (0 but for sys_openat). */
-unsigned policy_call_path_index(enum policy_call c);
 
 #endif

@@ -3,12 +3,14 @@
 #include "policy_eval.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "filemode.h"
+#include "policy_calls.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -101,29 +103,69 @@ static int64_t open_flags(uint32_t mask)
 	return O_RDONLY;
 }
 
-/* The value of argument `index` of the access's call: a path, or an
- * integer. */
-static bool arg_value(const struct policy_access *a, unsigned index, const char **s, int64_t *x)
+/* The directory part of a path ("/" for "/x"), in buf. */
+static const char *dir_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash)
+		return NULL;
+	if (!n)
+		n = 1;
+	snprintf(buf, size, "%.*s", (int)n, path);
+	return buf;
+}
+
+/* The integer argument `index` of the access's call, if the probes know
+ * it. */
+static bool int_value(const struct policy_access *a, unsigned index, int64_t *x)
+{
+	switch (a->call) {
+	case PCALL_SYS_OPENAT:
+		*x = index == 0 ? AT_FDCWD : open_flags(a->mask);   /* the path is absolute */
+		return true;
+	case PCALL_SYS_LINKAT:
+		*x = index == 4 ? 0 : AT_FDCWD;
+		return true;
+	case PCALL_FD_INSTALL:
+		*x = a->ret;
+		return true;
+	case PCALL_FILE_PERMISSION:
+		*x = a->mask;
+		return true;
+	case PCALL_MMAP_FILE:
+		*x = index == 1 ? a->prot : a->flags;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The value of argument `index` of the access's call: a path (in dir for
+ * a directory's), or an integer. */
+static bool arg_value(const struct policy_access *a, unsigned index, const char **s, int64_t *x,
+		      char *dir, size_t dirsize)
 {
 	*s = NULL;
 	*x = 0;
-	if (index == policy_call_path_index(a->call)) {
+	switch (policy_call_param(a->call, index)) {
+	case 'f': case 'p': case 'd': case 's':
 		*s = a->path;
-		return true;
-	}
-	if (a->call == PCALL_SYS_OPENAT && index == 0)
-		*x = AT_FDCWD;   /* the path is absolute */
-	else if (a->call == PCALL_SYS_OPENAT && index == 2)
-		*x = open_flags(a->mask);
-	else if (a->call == PCALL_FILE_PERMISSION && index == 1)
-		*x = a->mask;
-	else if (a->call == PCALL_MMAP_FILE && index == 1)
-		*x = a->prot;
-	else if (a->call == PCALL_MMAP_FILE && index == 2)
-		*x = a->flags;
-	else
+		return a->path != NULL;
+	case 'P':
+		*s = dir_of(a->path, dir, dirsize);
+		return *s != NULL;
+	case 'D': case 'S':
+		*s = a->path2;
+		return a->path2 != NULL;
+	case 'Q':
+		*s = dir_of(a->path2, dir, dirsize);
+		return *s != NULL;
+	case 'i':
+		return int_value(a, index, x);
+	default:
 		return false;
-	return true;
+	}
 }
 
 static bool args_pass(const struct policy_selector *s, const struct policy_access *a)
@@ -131,7 +173,8 @@ static bool args_pass(const struct policy_selector *s, const struct policy_acces
 	for (size_t i = 0; i < s->nargs; i++) {
 		const char *str;
 		int64_t x;
-		if (!arg_value(a, s->args[i].index, &str, &x))
+		char dir[PATH_MAX];
+		if (!arg_value(a, s->args[i].index, &str, &x, dir, sizeof(dir)))
 			return false;
 		if (str ? !text_match(&s->args[i], str) : !int_match(&s->args[i], x))
 			return false;
@@ -296,13 +339,14 @@ static void add_text(evtree *t, int o, const char *key, const char *s)
 	free(buf);
 }
 
-static void add_path(evtree *t, int parent, const char *key, const struct policy_access *a)
+/* A path argument: the path and, for the file itself, its mode. */
+static void add_path(evtree *t, int parent, const char *key, const char *path, uint32_t mode)
 {
 	int o = evtree_object(t, parent, key);
-	add_text(t, o, "path", a->path ? a->path : "");
-	if (a->mode) {
+	add_text(t, o, "path", path);
+	if (mode) {
 		char perm[11];
-		filemode_string(a->mode, perm);
+		filemode_string(mode, perm);
 		evtree_string(t, o, "permission", perm, 10);
 	}
 }
@@ -313,12 +357,13 @@ static void add_arg(evtree *t, int args, const struct policy_arg *arg,
 	const char *key = policy_arg_key(arg->type);
 	const char *s;
 	int64_t x;
-	arg_value(a, arg->index, &s, &x);
+	char dir[PATH_MAX];
+	bool known = arg_value(a, arg->index, &s, &x, dir, sizeof(dir));
 	int o = evtree_object(t, args, NULL);
-	if (s && arg->type == PARG_STRING) {
-		add_text(t, o, key, s);
-	} else if (s) {
-		add_path(t, o, key, a);
+	if (arg->type == PARG_STRING) {
+		add_text(t, o, key, s ? s : "");
+	} else if (policy_arg_is_text(arg->type)) {
+		add_path(t, o, key, s ? s : "", known && s == a->path ? a->mode : 0);
 	} else if (arg->type == PARG_SIZE_T) {
 		char buf[32];
 		int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)x);
@@ -496,6 +541,19 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_PATH_CHOWN] = "chown, lchown, fchown, fchownat or security_path_chown",
 	[PCALL_SYS_OPENAT] = "openat's exit (the file opened; dfd reads AT_FDCWD and the path "
 			     "is absolute; flags hold the access mode only)",
+	[PCALL_SYS_LINKAT] = "linkat's entry (both names made absolute, the dfds read AT_FDCWD, "
+			     "flags 0)",
+	[PCALL_FD_INSTALL] = "the descriptor of an open, openat, openat2 or creat (not under "
+			     "the security_* hooks)",
+	[PCALL_PATH_UNLINK] = "unlink and unlinkat",
+	[PCALL_PATH_LINK] = "link and linkat",
+	[PCALL_PATH_RENAME] = "rename, renameat and renameat2",
+	[PCALL_INODE_UNLINK] = "unlink and unlinkat",
+	[PCALL_INODE_LINK] = "link and linkat",
+	[PCALL_INODE_RENAME] = "rename, renameat and renameat2",
+	[PCALL_INODE_SETATTR] = "the chmod, chown, truncate and ftruncate families",
+	[PCALL_INODE_SETXATTR] = "the setxattr family or security_inode_setxattr",
+	[PCALL_INODE_REMOVEXATTR] = "the removexattr family or security_inode_removexattr",
 };
 
 void policy_describe(const policy_set *set, const char *files_hook, FILE *out)

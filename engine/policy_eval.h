@@ -20,7 +20,11 @@
  * dfd reads AT_FDCWD with the file's absolute path as the string, its
  * flags the access mode the file was opened with (O_RDONLY, O_WRONLY,
  * O_RDWR; O_CREAT and the other flags are not seen), its return value
- * the descriptor. */
+ * the descriptor; fd_install likewise (the descriptor, the file).
+ * sys_linkat is seen at its entry, as Tetragon's kprobe is, the names
+ * made absolute (both dfds read AT_FDCWD; flags read 0, not seen).  A
+ * dentry reads as the file's absolute path (Tetragon's stops at its
+ * mount's root: the same for files of the root file system). */
 #ifndef BPFALERT_POLICY_EVAL_H
 #define BPFALERT_POLICY_EVAL_H
 
@@ -36,7 +40,8 @@
 struct policy_access {
 	enum policy_call call;
 	const char *hook;            /* what saw it: "__x64_sys_write", ... */
-	const char *path;
+	const char *path;            /* the file (its absolute path) */
+	const char *path2;           /* renames and links: the new name (else NULL) */
 	uint32_t mode;               /* the inode's mode (0: unknown) */
 	uint32_t mask;               /* file_permission: MAY_READ 4, MAY_WRITE 2 */
 	uint32_t prot, flags;        /* mmap_file */

@@ -400,11 +400,13 @@ static uint32_t prot_of(uint32_t mask)
 	return (mask & PROBE_MAY_WRITE ? 2 : 0) | (mask & PROBE_MAY_READ ? 1 : 0);
 }
 
-/* The events TracingPolicies make of one access. */
+/* The events TracingPolicies make of one access: `base` holds what the
+ * record tells of it (paths, mode, mask, return value); the process and
+ * the hook are added here. */
 static void emit_policies(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
-			  const char *path, uint32_t mode, uint32_t mask, int64_t ret)
+			  const struct policy_access *base)
 {
-	enum policy_call calls[2];
+	enum policy_call calls[POLICY_PROBE_CALLS_MAX];
 	size_t ncalls = s->pe ? policy_probe_calls(hook, s->has_file_truncate, calls) : 0;
 	const char *anc[ANCESTORS_MAX];
 	uint32_t anc_pids[ANCESTORS_MAX];
@@ -421,16 +423,18 @@ static void emit_policies(bpf_source *s, const struct probe_hdr *h, uint32_t hoo
 	}
 	if (p->container_id)
 		pod = podmeta_pod(s->pm, p->container_id, loop_now());
-	struct policy_access a = {
-		.hook = tetra_hook_name(hook), .path = path, .mode = mode, .mask = mask,
-		.prot = prot_of(mask), .ret = ret,
-		.binary = p->binary, .pid = h->pid, .tid = h->tid,
-		.ancestors = anc, .ancestor_pids = anc_pids, .nancestors = nanc,
-		.in_container = p->container_id != NULL,
-		.pod_namespace = pod ? pod->namespace : NULL,
-		.container_name = pod ? pod->container_name : NULL,
-		.now_ms = loop_now(),
-	};
+	struct policy_access a = *base;
+	a.hook = tetra_hook_name(hook);
+	a.binary = p->binary;
+	a.pid = h->pid;
+	a.tid = h->tid;
+	a.ancestors = anc;
+	a.ancestor_pids = anc_pids;
+	a.nancestors = nanc;
+	a.in_container = p->container_id != NULL;
+	a.pod_namespace = pod ? pod->namespace : NULL;
+	a.container_name = pod ? pod->container_name : NULL;
+	a.now_ms = loop_now();
 	struct policy_emit ctx = { .s = s, .h = h, .p = p, .a = &a };
 
 	for (size_t i = 0; i < ncalls; i++) {
@@ -460,7 +464,13 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 		      const char *path, const char *watched, uint32_t mode, uint32_t mask,
 		      uint32_t repeats, int64_t ret)
 {
-	emit_policies(s, h, hook, path, mode, mask, ret);
+	/* renames, links and unlinks: see entry_policies */
+	if (!policy_probe_entry_hook(hook)) {
+		struct policy_access a = { .path = path, .mode = mode, .mask = mask,
+					   .prot = prot_of(mask), .ret = ret };
+
+		emit_policies(s, h, hook, &a);
+	}
 	if (s->nconfigured < watch_list_count(s->wl) && !configured(s, path, watched))
 		return;
 	emit_default(s, h, hook, path, watched, mode, mask, repeats);
@@ -658,6 +668,37 @@ static char *entry_watched(bpf_source *s, const struct probe_name *r, const char
 	return watched;
 }
 
+/* An entry a rename, link or unlink names, made absolute (its last
+ * component as it is: it may be gone), or NULL. */
+static char *entry_path(bpf_source *s, const struct probe_name *r, const char *name, int dirfd)
+{
+	char *where = name[0] ? name_where(s, r, name, dirfd) : NULL;
+	char *path = where ? entry_resolve(where) : NULL;
+
+	free(where);
+	return path;
+}
+
+/* A rename, link or unlink as the policies see it: the old name (the
+ * file) and the new one.  The kernel sent it because one of the names is
+ * a watched basename or a directory is watched; the selectors decide. */
+static void entry_policies(bpf_source *s, const struct probe_name *r, const char *name,
+			   const char *name2)
+{
+	char *old = s->pe ? entry_path(s, r, name, r->dirfd) : NULL;
+	char *new = old ? entry_path(s, r, name2, r->dirfd2) : NULL;
+	struct stat st;
+	struct policy_access a = { .path = old, .path2 = new, .mask = PROBE_MAY_WRITE };
+
+	if (!old)
+		return;
+	if (!lstat(old, &st) || (new && !lstat(new, &st)))
+		a.mode = st.st_mode;
+	emit_policies(s, &r->h, r->hook, &a);
+	free(old);
+	free(new);
+}
+
 /* A file renamed or linked into a watched directory, renamed inside or out
  * of it, or unlinked from it: a write of the watched directory's entry. */
 static void on_entry_change(bpf_source *s, const struct probe_name *r)
@@ -666,6 +707,8 @@ static void on_entry_change(bpf_source *s, const struct probe_name *r)
 	char *name2 = kstr(r->name2, sizeof(r->name2), sizeof(r->name2));
 	bool is_link = r->hook == PROBE_HOOK_SYS_LINK || r->hook == PROBE_HOOK_SYS_LINKAT;
 	char *path = NULL, *watched = NULL;
+
+	entry_policies(s, r, name, name2);
 
 	if (name2[0])
 		watched = entry_watched(s, r, name2, r->dirfd2, &path);

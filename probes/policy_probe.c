@@ -4,9 +4,20 @@
 #include <bpf/btf.h>
 
 
-size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
-			  enum policy_call out[2])
+static size_t set(enum policy_call out[POLICY_PROBE_CALLS_MAX], enum policy_call a,
+		  enum policy_call b, enum policy_call c, size_t n)
 {
+	out[0] = a;
+	out[1] = b;
+	out[2] = c;
+	return n;
+}
+
+size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
+			  enum policy_call out[POLICY_PROBE_CALLS_MAX])
+{
+	enum policy_call none = PCALL_COUNT;
+
 	switch (hook) {
 	case PROBE_HOOK_SECURITY_FILE_PERMISSION:
 	case PROBE_HOOK_SYS_READ: case PROBE_HOOK_SYS_PREAD64: case PROBE_HOOK_SYS_READV:
@@ -15,37 +26,56 @@ size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
 	case PROBE_HOOK_SYS_PWRITEV2: case PROBE_HOOK_SYS_SENDFILE64:
 	case PROBE_HOOK_SYS_COPY_FILE_RANGE: case PROBE_HOOK_SYS_SPLICE:
 	case PROBE_HOOK_SYS_FALLOCATE: case PROBE_HOOK_IO_URING: case PROBE_HOOK_SYS_IO_SUBMIT:
-		out[0] = PCALL_FILE_PERMISSION;
-		return 1;
+		return set(out, PCALL_FILE_PERMISSION, none, none, 1);
 	case PROBE_HOOK_SECURITY_MMAP_FILE: case PROBE_HOOK_SYS_MMAP:
-		out[0] = PCALL_MMAP_FILE;
-		return 1;
+		return set(out, PCALL_MMAP_FILE, none, none, 1);
 	case PROBE_HOOK_SECURITY_PATH_TRUNCATE: case PROBE_HOOK_SYS_TRUNCATE:
-		out[0] = PCALL_PATH_TRUNCATE;
-		return 1;
+		return set(out, PCALL_PATH_TRUNCATE, PCALL_INODE_SETATTR, none, 2);
 	case PROBE_HOOK_SECURITY_FILE_TRUNCATE:
-		out[0] = PCALL_FILE_TRUNCATE;
-		return 1;
+		return set(out, PCALL_FILE_TRUNCATE, PCALL_INODE_SETATTR, none, 2);
 	case PROBE_HOOK_SYS_FTRUNCATE:
-		out[0] = has_file_truncate ? PCALL_FILE_TRUNCATE : PCALL_PATH_TRUNCATE;
-		return 1;
+		return set(out, has_file_truncate ? PCALL_FILE_TRUNCATE : PCALL_PATH_TRUNCATE,
+			   PCALL_INODE_SETATTR, none, 2);
 	case PROBE_HOOK_SYS_OPENAT:
-		out[0] = PCALL_FILE_OPEN;
-		out[1] = PCALL_SYS_OPENAT;
-		return 2;
+		return set(out, PCALL_FILE_OPEN, PCALL_SYS_OPENAT, PCALL_FD_INSTALL, 3);
 	case PROBE_HOOK_SYS_OPEN: case PROBE_HOOK_SYS_OPENAT2: case PROBE_HOOK_SYS_CREAT:
-		out[0] = PCALL_FILE_OPEN;
-		return 1;
+		return set(out, PCALL_FILE_OPEN, PCALL_FD_INSTALL, none, 2);
 	case PROBE_HOOK_SECURITY_PATH_CHMOD: case PROBE_HOOK_SYS_CHMOD:
 	case PROBE_HOOK_SYS_FCHMOD: case PROBE_HOOK_SYS_FCHMODAT: case PROBE_HOOK_SYS_FCHMODAT2:
-		out[0] = PCALL_PATH_CHMOD;
-		return 1;
+		return set(out, PCALL_PATH_CHMOD, PCALL_INODE_SETATTR, none, 2);
 	case PROBE_HOOK_SECURITY_PATH_CHOWN: case PROBE_HOOK_SYS_CHOWN: case PROBE_HOOK_SYS_LCHOWN:
 	case PROBE_HOOK_SYS_FCHOWN: case PROBE_HOOK_SYS_FCHOWNAT:
-		out[0] = PCALL_PATH_CHOWN;
-		return 1;
+		return set(out, PCALL_PATH_CHOWN, PCALL_INODE_SETATTR, none, 2);
+	case PROBE_HOOK_SECURITY_INODE_SETXATTR: case PROBE_HOOK_SYS_SETXATTR:
+	case PROBE_HOOK_SYS_LSETXATTR: case PROBE_HOOK_SYS_FSETXATTR:
+	case PROBE_HOOK_SYS_SETXATTRAT:
+		return set(out, PCALL_INODE_SETXATTR, none, none, 1);
+	case PROBE_HOOK_SECURITY_INODE_REMOVEXATTR: case PROBE_HOOK_SYS_REMOVEXATTR:
+	case PROBE_HOOK_SYS_LREMOVEXATTR: case PROBE_HOOK_SYS_FREMOVEXATTR:
+	case PROBE_HOOK_SYS_REMOVEXATTRAT:
+		return set(out, PCALL_INODE_REMOVEXATTR, none, none, 1);
+	case PROBE_HOOK_SYS_UNLINK: case PROBE_HOOK_SYS_UNLINKAT:
+		return set(out, PCALL_PATH_UNLINK, PCALL_INODE_UNLINK, none, 2);
+	case PROBE_HOOK_SYS_RENAME: case PROBE_HOOK_SYS_RENAMEAT: case PROBE_HOOK_SYS_RENAMEAT2:
+		return set(out, PCALL_PATH_RENAME, PCALL_INODE_RENAME, none, 2);
+	case PROBE_HOOK_SYS_LINK:
+		return set(out, PCALL_PATH_LINK, PCALL_INODE_LINK, none, 2);
+	case PROBE_HOOK_SYS_LINKAT:
+		return set(out, PCALL_PATH_LINK, PCALL_INODE_LINK, PCALL_SYS_LINKAT, 3);
 	default:
 		return 0;
+	}
+}
+
+bool policy_probe_entry_hook(enum probe_hook hook)
+{
+	switch (hook) {
+	case PROBE_HOOK_SYS_UNLINK: case PROBE_HOOK_SYS_UNLINKAT:
+	case PROBE_HOOK_SYS_RENAME: case PROBE_HOOK_SYS_RENAMEAT: case PROBE_HOOK_SYS_RENAMEAT2:
+	case PROBE_HOOK_SYS_LINK: case PROBE_HOOK_SYS_LINKAT:
+		return true;
+	default:
+		return false;
 	}
 }
 

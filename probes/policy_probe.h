@@ -9,8 +9,12 @@
  * mmap; security_path_truncate truncate(2), and ftruncate(2) on kernels
  * without security_file_truncate (before 6.2; found in the kernel's BTF,
  * not from its version), where ftruncate is security_file_truncate;
- * security_file_open the opens, and openat(2) sys_openat too.  Under the
- * security_* hooks themselves each hook is its call. */
+ * security_file_open and fd_install the opens, and openat(2) sys_openat
+ * too; security_inode_setattr the chmod, chown and truncate families;
+ * security_inode_setxattr and _removexattr the xattr calls; unlink,
+ * rename and link security_path_unlink (_rename, _link), the inode hooks
+ * of the same names and, for linkat(2), sys_linkat.  Under the security_*
+ * hooks themselves each hook is its call. */
 #ifndef BPFALERT_POLICY_PROBE_H
 #define BPFALERT_POLICY_PROBE_H
 
@@ -20,9 +24,16 @@
 #include "policy.h"
 #include "probe.h"
 
-/* The calls an access seen at `hook` is; returns how many (0 to 2). */
+#define POLICY_PROBE_CALLS_MAX 3
+
+/* The calls an access seen at `hook` is; returns how many (0 to
+ * POLICY_PROBE_CALLS_MAX). */
 size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
-			  enum policy_call out[2]);
+			  enum policy_call out[POLICY_PROBE_CALLS_MAX]);
+
+/* True for the calls on a directory's entries (unlink, rename, link):
+ * their accesses name two files, the old and the new name. */
+bool policy_probe_entry_hook(enum probe_hook hook);
 
 /* True if the running kernel has security_file_truncate (its BTF says). */
 bool policy_probe_has_file_truncate(void);

@@ -49,6 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 			struct policy_access a = { .call = (enum policy_call)c, .hook = "fuzz",
 						   .path = paths[i], .mask = 2 + 2 * (i & 1),
+						   .path2 = i & 1 ? paths[(i + 1) % 4] : NULL,
+						   .ret = (int64_t)i,
 						   .prot = 3, .binary = "/usr/bin/cat", .pid = 1,
 						   .in_container = i & 1, .pod_namespace = "ns",
 						   .now_ms = (int64_t)i * 1000 };

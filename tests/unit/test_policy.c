@@ -12,6 +12,8 @@
 #include "evtree.h"
 #include "policy.h"
 #include "policy_eval.h"
+#include "policy_probe.h"
+#include "tetra.h"
 #include "testutil.h"
 #include "xalloc.h"
 
@@ -42,7 +44,8 @@ START_TEST(tetragon_examples_load)
 			     "-p tests/data/policies/filename_monitoring.yaml "
 			     "-p tests/data/policies/filename_monitoring_filtered.yaml "
 			     "-p tests/data/policies/lsm_file_open.yaml "
-			     "-p tests/data/policies/openat_write.yaml 2>&1 | "
+			     "-p tests/data/policies/openat_write.yaml "
+			     "-p tests/data/policies/hardlink-observe.yaml 2>&1 | "
 			     "sed 's/this kernel: .*/this kernel: KERNEL/'", &st);
 	expect(out, "tests/data/policies/examples.check");
 	free(out);
@@ -57,7 +60,7 @@ END_TEST
 /* The others, and a file of every kind of problem: located errors, exit 1. */
 START_TEST(unsupported_policies_fail_with_located_errors)
 {
-	static const char *const names[] = { "hardlink-observe", "errors" };
+	static const char *const names[] = { "errors" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		int st;
 		char *args = xasprintf("check -r tests/data/seed/tetrademo.json -p "
@@ -350,6 +353,99 @@ START_TEST(permission_changes)
 }
 END_TEST
 
+/* The probe hook of a data file's name: a security_* hook exactly, a
+ * system call by its name without the architecture's prefix. */
+static enum probe_hook hook_named(const char *name)
+{
+	for (int h = PROBE_HOOK_NONE + 1; h < PROBE_HOOK_MAX; h++) {
+		const char *n = tetra_hook_name((enum probe_hook)h);
+		size_t ln = n ? strlen(n) : 0, lw = strlen(name);
+		if (n && (!strcmp(n, name) || (ln > lw && !strcmp(n + ln - lw, name) &&
+					       n[ln - lw - 1] == '_')))
+			return (enum probe_hook)h;
+	}
+	ck_abort_msg("no hook %s", name);
+	return PROBE_HOOK_NONE;
+}
+
+struct collected {
+	struct json_object *events;
+	const struct policy_access *a;
+};
+
+static void on_collect(void *ctx, const struct policy *p, const struct policy_hook *h)
+{
+	struct collected *c = ctx;
+	evtree *t = evtree_new();
+	policy_event_fill(t, EVTREE_ROOT, p, h, c->a);
+	struct json_object *body = evtree_json(t, EVTREE_ROOT);
+	struct json_object *hook;
+	ck_assert(json_object_object_get_ex(body, "bpfalert_hook", &hook));
+	ck_assert_str_eq(json_object_get_string(hook), c->a->hook);
+	json_object_object_del(body, "bpfalert_hook");
+	json_object_array_add(c->events, body);
+	evtree_free(&t);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* The hooks of directory entries and metadata (entries.yaml): each access
+ * of entries-events.jsonl, mapped to its calls as the probes map it, makes
+ * exactly the events beside it. */
+START_TEST(entry_and_metadata_hooks)
+{
+	policy_set ps = { 0 };
+	load(&ps, "policies/entries.yaml");
+	policy_engine *e = policy_engine_new(&ps);
+	char *data = slurp(testdata_path("policies/entries-events.jsonl"), NULL);
+	ck_assert_ptr_nonnull(data);
+	unsigned lineno = 0;
+	for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+		lineno++;
+		struct json_object *o = json_tokener_parse(line), *acc, *want;
+		ck_assert_ptr_nonnull(o);
+		ck_assert(json_object_object_get_ex(o, "access", &acc));
+		ck_assert(json_object_object_get_ex(o, "events", &want));
+		enum probe_hook hook = hook_named(jstr(acc, "hook"));
+		struct policy_access a = {
+			.hook = tetra_hook_name(hook), .path = jstr(acc, "path"),
+			.path2 = jstr(acc, "path2"), .mode = (uint32_t)jint(acc, "mode"),
+			.mask = acc && jint(acc, "mask") ? (uint32_t)jint(acc, "mask") : 2,
+			.ret = jint(acc, "ret"), .binary = "/usr/bin/sh", .pid = 10, .tid = 10,
+		};
+		struct collected c = { json_object_new_array(), &a };
+		enum policy_call calls[POLICY_PROBE_CALLS_MAX];
+		size_t n = policy_probe_calls(hook, true, calls);
+		ck_assert_uint_gt(n, 0);
+		for (size_t i = 0; i < n; i++) {
+			a.call = calls[i];
+			policy_engine_match(e, &a, on_collect, &c);
+		}
+		const char *got = json_object_to_json_string_ext(c.events, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+		const char *exp = json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+		ck_assert_msg(!strcmp(got, exp), "line %u:\n got %s\nwant %s", lineno, got, exp);
+		json_object_put(c.events);
+		json_object_put(o);
+	}
+	ck_assert_uint_eq(lineno, 12);
+	free(data);
+	policy_engine_free(&e);
+	policy_set_clear(&ps);
+}
+END_TEST
+
 /* Hostile and broken YAML: reports, never a crash. */
 START_TEST(broken_yaml_is_reported)
 {
@@ -388,6 +484,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, seed_policy_events);
 	tcase_add_test(tc, openat_write_events);
 	tcase_add_test(tc, permission_changes);
+	tcase_add_test(tc, entry_and_metadata_hooks);
 	tcase_add_test(tc, broken_yaml_is_reported);
 	suite_add_tcase(s, tc);
 	return s;

@@ -41,9 +41,9 @@ static char *policy_for(const char *rel, const char *path)
 	return out;
 }
 
-/* Runs the daemon with the policy `rel` (on the copy of /etc/passwd) and
- * one alert rule. */
-static void setup_with(const char *rel, const char *rule)
+/* Runs the daemon with the policy `rel` (on the copy of /etc/passwd),
+ * followed by the documents of `more` (NULL: none), and one alert rule. */
+static void setup_more(const char *rel, const char *more, const char *rule)
 {
 	dir = make_temp_dir();
 	rcv = receiver_start(dir, "");
@@ -54,6 +54,19 @@ static void setup_with(const char *rel, const char *rule)
 	char *pdir = xasprintf("%s/policies.d", dir);
 	mkdir(pdir, 0700);
 	char *policy = policy_for(rel, file);
+	if (more) {
+		char *text = xstrdup(more), *at;
+		while ((at = strstr(text, "/etc/passwd"))) {
+			char *next = xasprintf("%.*s%s%s", (int)(at - text), text, file,
+					       at + strlen("/etc/passwd"));
+			free(text);
+			text = next;
+		}
+		char *all = xasprintf("%s---\n%s", policy, text);
+		free(policy);
+		free(text);
+		policy = all;
+	}
 	free(write_file(pdir, "policy.yaml", policy));
 	char *url = receiver_url(rcv, "http", "/policy");
 	char *conf = xasprintf(
@@ -76,6 +89,11 @@ static void setup_with(const char *rel, const char *rule)
 	free(url);
 	free(policy);
 	free(pdir);
+}
+
+static void setup_with(const char *rel, const char *rule)
+{
+	setup_more(rel, NULL, rule);
 }
 
 /* Written against Tetragon's events for the seed's policy. */
@@ -104,6 +122,27 @@ static void setup_openat(void)
 		"{process_kprobe_bpfalert_hook}|{process_kprobe_process_binary}\";\n"
 		"  rule = \"process_kprobe_function_name = \\\"sys_openat\\\"\";\n"
 		"  group_by = [ \"process_kprobe_args_2_int_arg\" ]; targets = [ \"hook\" ]; } );\n");
+}
+
+/* Tetragon's hardlink-observe.yaml, with a rename and an unlink of the
+ * same file, and a rule on the events of both policies. */
+static void setup_entries(void)
+{
+	setup_more("policies/hardlink-observe.yaml",
+		"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: entries\n"
+		"spec:\n  kprobes:\n  - call: security_path_rename\n    args:\n"
+		"    - {index: 1, type: dentry}\n    - {index: 3, type: dentry}\n"
+		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n"
+		"  - call: security_inode_unlink\n    args:\n    - {index: 1, type: dentry}\n"
+		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n",
+		"alerts = ( { name = \"passwd entries\";\n"
+		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_int_arg}|"
+		"{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
+		"{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
+		"{process_kprobe_args_0_path_arg_path}|{process_kprobe_args_1_path_arg_path}|"
+		"{process_kprobe_policy_name}|{process_kprobe_bpfalert_hook}\";\n"
+		"  rule = \"process_kprobe_policy_name in (\\\"sys-linkat-passwd\\\", \\\"entries\\\")\";\n"
+		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
 }
 
 static void teardown(void)
@@ -233,6 +272,46 @@ START_TEST(openat_write_makes_tetragons_events)
 }
 END_TEST
 
+/* A hard link of the watched copy: the event Tetragon emits for
+ * hardlink-observe.yaml (the names absolute, the dfds AT_FDCWD, flags 0);
+ * renaming it away and back and removing it: security_path_rename and
+ * security_inode_unlink with the file as their dentry.  A link of another
+ * file named passwd: nothing. */
+START_TEST(hardlink_rename_unlink_make_tetragons_events)
+{
+	char *cmd = xasprintf("cd %1$s && mkdir -p other && cp %2$s other/passwd && "
+			      "ln other/passwd other/l && sleep 1", dir, file);
+	run(cmd);
+	free(cmd);
+	ck_assert_uint_eq(notifications(), 0);
+	cmd = xasprintf("cd %1$s && ln passwd l2 && mv passwd p.new && mv p.new passwd && "
+			"rm passwd", dir);
+	run(cmd);
+	free(cmd);
+	char *want = xasprintf("\"message\":\"__x64_sys_linkat|-100|%1$s|-100|%2$s/l2|0|"
+			       "{process_kprobe_args_0_path_arg_path}|"
+			       "{process_kprobe_args_1_path_arg_path}|sys-linkat-passwd|", file, dir);
+	if (!received(want))
+		fprintf(stderr, "received:\n%s", bodies());
+	ck_assert_msg(received(want), "no link event %s", want);
+	free(want);
+	want = xasprintf("\"message\":\"security_path_rename|{process_kprobe_args_0_int_arg}|"
+			 "{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
+			 "{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
+			 "%s|%s/p.new|entries|", file, dir);
+	ck_assert_msg(received(want), "no rename event %s", want);
+	free(want);
+	want = xasprintf("\"message\":\"security_inode_unlink|{process_kprobe_args_0_int_arg}|"
+			 "{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
+			 "{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
+			 "%s|{process_kprobe_args_1_path_arg_path}|entries|", file);
+	ck_assert_msg(received(want), "no unlink event %s", want);
+	free(want);
+	sleep_ms(500);
+	ck_assert_uint_eq(notifications(), 3);
+}
+END_TEST
+
 Suite *policy_probes_suite(void)
 {
 	Suite *s = suite_create("policy_probes");
@@ -245,6 +324,11 @@ Suite *policy_probes_suite(void)
 	tcase_add_checked_fixture(tc, setup_openat, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, openat_write_makes_tetragons_events);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("entries");
+	tcase_add_checked_fixture(tc, setup_entries, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, hardlink_rename_unlink_make_tetragons_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
