@@ -254,8 +254,8 @@ static int start_tetragon(struct daemon *dm)
 
 
 #if BPFALERT_HAVE_PROBES
-/* TracingPolicies (-p, else policies_dirs), read once at start: the
- * probes' watch maps are built from them. */
+/* TracingPolicies (-p, else policies_dirs), read at start and on SIGHUP
+ * (prepare_policies): the probes' watch maps are built from them. */
 static int load_policies(struct daemon *dm)
 {
 	const struct config *c = dm->gen->config;
@@ -486,6 +486,65 @@ static int prepare_generation(struct daemon *dm, struct generation *g,
 	return failures ? -1 : 0;
 }
 
+#if BPFALERT_HAVE_PROBES
+/* The TracingPolicies of the new generation (-p, else its policies_dirs),
+ * for the running probes: a file with an error fails the reload, as a
+ * rule file does.  0, or -1. */
+static int prepare_policies(struct daemon *dm, const struct generation *g, policy_set *next)
+{
+	if (!dm->bpf)
+		return 0;
+	diag *d = diag_new(stderr);
+	unsigned errors = policy_load_configured(dm->opt->policy_paths, dm->opt->npolicy_paths,
+						 g->config->policies_dirs,
+						 g->config->npolicies_dirs, d, next);
+	diag_free(&d);
+	if (!errors)
+		return 0;
+	log_error("reload: %u error%s in TracingPolicy files", errors, errors == 1 ? "" : "s");
+	policy_set_clear(next);
+	return -1;
+}
+
+/* The probes take the new policies, unless they were started without
+ * any: then the policies take effect at the next restart. */
+static void apply_policies(struct daemon *dm, policy_set *next)
+{
+	if (!dm->bpf)
+		return;
+	if (!bpf_source_takes_policies(dm->bpf)) {
+		if (next->n)
+			log_warn("reload: TracingPolicies take effect at the next restart (the "
+				 "probes were started without any)");
+		policy_set_clear(next);
+		return;
+	}
+	policy_set old = dm->policies;
+	dm->policies = *next;
+	*next = (policy_set){ 0 };
+	/* the probes' engine points at dm->policies: replaced before the
+	 * old set is freed */
+	bpf_source_set_policies(dm->bpf, &dm->policies);
+	policy_set_clear(&old);
+	for (size_t i = 0; i < dm->policies.n; i++)
+		log_info("policy %s from %s", dm->policies.v[i]->name, dm->policies.v[i]->file);
+}
+#else
+static int prepare_policies(struct daemon *dm, const struct generation *g, policy_set *next)
+{
+	(void)dm;
+	(void)g;
+	(void)next;
+	return 0;
+}
+
+static void apply_policies(struct daemon *dm, policy_set *next)
+{
+	(void)dm;
+	(void)next;
+}
+#endif
+
 /* Cannot fail: everything that could was prepared. */
 static void swap_generation(struct daemon *dm, struct generation *g,
 			    dispatch_plan **plan)
@@ -524,8 +583,10 @@ static void reload(struct daemon *dm)
 	log_info("SIGHUP: reloading configuration and rules");
 	bool ok;
 	dispatch_plan *plan = NULL;
+	policy_set next = { 0 };
 	struct generation *g = load_generation(dm->opt, &ok);
-	if (!ok || prepare_generation(dm, g, &plan) < 0) {
+	if (!ok || prepare_generation(dm, g, &plan) < 0 || prepare_policies(dm, g, &next) < 0) {
+		dispatch_plan_free(&plan);
 		generation_free(&g);
 		dm->stats.reload_failures++;
 		log_error("reload failed; the running configuration and rules stay "
@@ -534,6 +595,7 @@ static void reload(struct daemon *dm)
 		return;
 	}
 	swap_generation(dm, g, &plan);
+	apply_policies(dm, &next);
 	dm->stats.reload_successes++;
 	log_info("reloaded: %zu alerts, %zu targets", g->alerts.n, g->targets.n);
 	sd_notify_state("READY=1");

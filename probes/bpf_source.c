@@ -77,6 +77,7 @@ struct bpf_source {
 	watch_list *wl;
 	size_t nconfigured;              /* wl's first items: probes.files.watch */
 	policy_engine *pe;               /* NULL without policies */
+	bool policy_programs;            /* started with policies: see bpf_source.h */
 	bool has_file_truncate;
 	loop_timer *tick, *soon;
 	unsigned ticks;
@@ -1085,6 +1086,8 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 		.ring_buffer_mb = cfg->ring_buffer_mb,
 		.policy_accesses = s->pe != NULL,
 	};
+
+	s->policy_programs = s->pe != NULL;
 	size_t seeded;
 
 	if (cfg->avoid & BPF_SOURCE_AVOID_FENTRY)
@@ -1164,6 +1167,32 @@ static void new_watch_list(bpf_source *s, const struct bpf_source_config *cfg)
 		free(pw[i]);
 	free(pw);
 	free(all);
+}
+
+bool bpf_source_takes_policies(const bpf_source *s)
+{
+	return s->policy_programs;
+}
+
+void bpf_source_set_policies(bpf_source *s, const struct policy_set *set)
+{
+	const char **watch = xcalloc(s->nconfigured + 1, sizeof(*watch));
+	watch_list *old = s->wl;
+	policy_engine *old_pe = s->pe;
+	struct bpf_source_config cfg = { .watch = watch, .nwatch = s->nconfigured,
+					 .policies = set };
+
+	for (size_t i = 0; i < s->nconfigured; i++)
+		watch[i] = watch_list_item(old, i)->path;
+	s->pe = NULL;
+	new_watch_list(s, &cfg);
+	free(watch);
+	/* the new watches are in the maps before the old inodes are let go */
+	sync_maps(s);
+	watch_list_free(&old);
+	policy_engine_free(&old_pe);
+	log_info("probe: %zu TracingPolic%s, %zu watched paths", set->n, set->n == 1 ? "y" : "ies",
+		 watch_list_count(s->wl));
 }
 
 bpf_source *bpf_source_new(loop *l, const struct bpf_source_config *cfg,

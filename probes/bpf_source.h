@@ -133,6 +133,18 @@ void bpf_source_free(bpf_source **s);
  * cannot be known.  Writes into buf and returns it. */
 char *bpf_source_files_hook(const char *const *hooks, size_t nhooks, char *buf, size_t len);
 
+/* True if the running programs can take TracingPolicies: the source was
+ * started with some (the file probe runs, and opens, reads and writes,
+ * and mappings are kept apart for them).  Else new policies need a
+ * restart. */
+bool bpf_source_takes_policies(const bpf_source *s);
+
+/* Replaces the TracingPolicies (the set must outlive the source): the
+ * watches become probes.files.watch's and the new policies', the kernel's
+ * maps follow, and the selectors' rate limits start afresh.  Only for a
+ * source that takes policies. */
+void bpf_source_set_policies(bpf_source *s, const struct policy_set *set);
+
 struct bpf_source_stats {
 	unsigned long long events;    /* handed to the sink */
 	unsigned long long lost;      /* dropped in the kernel: ring buffer full */

@@ -7,6 +7,7 @@
  * a read-only mapping).  Tetragon's openat_write.yaml likewise: opens for
  * writing of the copy make its events, an open for reading nothing. */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,56 @@ START_TEST(openat_write_makes_tetragons_events)
 }
 END_TEST
 
+/* An open of path for writing (flags 1) or reading and writing (2). */
+static void open_for_writing(const char *path, int flags)
+{
+	char *cmd = xasprintf("python3 -c 'import os; os.close(os.open(\"%s\", %s))'", path,
+			      flags == 1 ? "os.O_WRONLY" : "os.O_RDWR");
+	run(cmd);
+	free(cmd);
+}
+
+/* SIGHUP reloads the policies: the new file's watch replaces the old one;
+ * a policy file with an error fails the reload and the running policies
+ * stay. */
+START_TEST(policies_reload_on_sighup)
+{
+	char *passwd = slurp("/etc/passwd", NULL);
+	char *file2 = write_file(dir, "passwd2", passwd);
+	free(passwd);
+	char *pdir = xasprintf("%s/policies.d", dir);
+	char *policy = policy_for("policies/openat_write.yaml", file2);
+	free(write_file(pdir, "policy.yaml", policy));
+	kill(dmn->pid, SIGHUP);
+	ck_assert(wait_notify(dmn, "READY=1"));
+	open_for_writing(file, 1);
+	sleep_ms(1000);
+	ck_assert_uint_eq(notifications(), 0);
+	open_for_writing(file2, 1);
+	char *want = xasprintf("\"message\":\"sys_openat|-100|%s|1|", file2);
+	if (!received(want))
+		fprintf(stderr, "received:\n%s", bodies());
+	ck_assert_msg(received(want), "no open event %s", want);
+	free(want);
+
+	free(write_file(pdir, "broken.yaml", "kind: TracingPolicy\nspec: [\n"));
+	kill(dmn->pid, SIGHUP);
+	ck_assert(wait_notify(dmn, "READY=1"));
+	char *log = slurp(dmn->log, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "reload: 1 error in TracingPolicy files"));
+	free(log);
+	open_for_writing(file2, 2);
+	want = xasprintf("\"message\":\"sys_openat|-100|%s|2|", file2);
+	ck_assert_msg(received(want), "no open event after the failed reload %s", want);
+	free(want);
+	sleep_ms(500);
+	ck_assert_uint_eq(notifications(), 2);
+	free(policy);
+	free(pdir);
+	free(file2);
+}
+END_TEST
+
 /* A hard link of the watched copy: the event Tetragon emits for
  * hardlink-observe.yaml (the names absolute, the dfds AT_FDCWD, flags 0);
  * renaming it away and back and removing it: security_path_rename and
@@ -324,6 +375,7 @@ Suite *policy_probes_suite(void)
 	tcase_add_checked_fixture(tc, setup_openat, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, openat_write_makes_tetragons_events);
+	tcase_add_test(tc, policies_reload_on_sighup);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("entries");
 	tcase_add_checked_fixture(tc, setup_entries, teardown);
