@@ -125,8 +125,8 @@ static void setup_openat(void)
 		"  group_by = [ \"process_kprobe_args_2_int_arg\" ]; targets = [ \"hook\" ]; } );\n");
 }
 
-/* Tetragon's hardlink-observe.yaml, with a rename and an unlink of the
- * same file, and a rule on the events of both policies. */
+/* Tetragon's hardlink-observe.yaml, with a rename, an unlink and a
+ * setattr of the same file, and a rule on the events of both policies. */
 static void setup_entries(void)
 {
 	setup_more("policies/hardlink-observe.yaml",
@@ -135,6 +135,8 @@ static void setup_entries(void)
 		"    - {index: 1, type: dentry}\n    - {index: 3, type: dentry}\n"
 		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n"
 		"  - call: security_inode_unlink\n    args:\n    - {index: 1, type: dentry}\n"
+		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n"
+		"  - call: security_inode_setattr\n    args:\n    - {index: 1, type: dentry}\n"
 		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n",
 		"alerts = ( { name = \"passwd entries\";\n"
 		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_int_arg}|"
@@ -187,6 +189,15 @@ static char *bodies(void)
 	return all;
 }
 
+/* Asserts that a body holding `want` (freed) arrives: an event of `what`. */
+static void expect_received(char *want, const char *what)
+{
+	if (!received(want))
+		fprintf(stderr, "received:\n%s", bodies());
+	ck_assert_msg(received(want), "no %s event %s", what, want);
+	free(want);
+}
+
 static size_t notifications(void)
 {
 	return receiver_count(rcv);
@@ -216,23 +227,17 @@ START_TEST(seed_scenario_makes_tetragons_events)
 	free(cmd);
 	/* Placeholders of the other calls' argument types stay as written
 	 * (Parseable's behaviour). */
-	char *want = xasprintf("\"message\":\"security_file_permission|%s"
-			       "{process_kprobe_args_0_path_arg_path}|2{process_kprobe_args_1_uint_arg}|"
-			       "0|KPROBE_ACTION_POST|__x64_sys_write|/bin/sh\"", file);
-	if (!received(want))
-		fprintf(stderr, "received:\n%s", bodies());
-	ck_assert_msg(received(want), "no write event %s", want);
-	free(want);
+	expect_received(xasprintf("\"message\":\"security_file_permission|%s"
+				  "{process_kprobe_args_0_path_arg_path}|2{process_kprobe_args_1_uint_arg}|"
+				  "0|KPROBE_ACTION_POST|__x64_sys_write|/bin/sh\"", file), "write");
 	/* prot: PROT_READ | PROT_WRITE */
-	want = xasprintf("\"message\":\"security_mmap_file|%s{process_kprobe_args_0_path_arg_path}|"
-			 "{process_kprobe_args_1_int_arg}3|0|KPROBE_ACTION_POST|__x64_sys_mmap|", file);
-	ck_assert_msg(received(want), "no mmap event %s", want);
-	free(want);
-	want = xasprintf("\"message\":\"security_path_truncate|{process_kprobe_args_0_file_arg_path}%s|"
-			 "{process_kprobe_args_1_int_arg}{process_kprobe_args_1_uint_arg}|0|"
-			 "KPROBE_ACTION_POST|__x64_sys_truncate|", file);
-	ck_assert_msg(received(want), "no truncate event %s", want);
-	free(want);
+	expect_received(xasprintf("\"message\":\"security_mmap_file|%s"
+				  "{process_kprobe_args_0_path_arg_path}|{process_kprobe_args_1_int_arg}3|0|"
+				  "KPROBE_ACTION_POST|__x64_sys_mmap|", file), "mmap");
+	expect_received(xasprintf("\"message\":\"security_path_truncate|"
+				  "{process_kprobe_args_0_file_arg_path}%s|"
+				  "{process_kprobe_args_1_int_arg}{process_kprobe_args_1_uint_arg}|0|"
+				  "KPROBE_ACTION_POST|__x64_sys_truncate|", file), "truncate");
 	sleep_ms(500);
 	ck_assert_uint_eq(notifications(), 3);
 }
@@ -260,12 +265,8 @@ START_TEST(openat_write_makes_tetragons_events)
 	for (int flags = 1; flags <= 2; flags++) {
 		long fd = strtol(p, &p, 10);
 		ck_assert_int_gt(fd, 0);
-		char *want = xasprintf("\"message\":\"sys_openat|-100|%s|%d|%ld|sys-openat|"
-				       "__x64_sys_openat|", file, flags, fd);
-		if (!received(want))
-			fprintf(stderr, "received:\n%s", bodies());
-		ck_assert_msg(received(want), "no open event %s", want);
-		free(want);
+		expect_received(xasprintf("\"message\":\"sys_openat|-100|%s|%d|%ld|sys-openat|"
+					  "__x64_sys_openat|", file, flags, fd), "open");
 	}
 	free(fds);
 	sleep_ms(500);
@@ -299,11 +300,7 @@ START_TEST(policies_reload_on_sighup)
 	sleep_ms(1000);
 	ck_assert_uint_eq(notifications(), 0);
 	open_for_writing(file2, 1);
-	char *want = xasprintf("\"message\":\"sys_openat|-100|%s|1|", file2);
-	if (!received(want))
-		fprintf(stderr, "received:\n%s", bodies());
-	ck_assert_msg(received(want), "no open event %s", want);
-	free(want);
+	expect_received(xasprintf("\"message\":\"sys_openat|-100|%s|1|", file2), "open");
 
 	free(write_file(pdir, "broken.yaml", "kind: TracingPolicy\nspec: [\n"));
 	kill(dmn->pid, SIGHUP);
@@ -312,9 +309,8 @@ START_TEST(policies_reload_on_sighup)
 	ck_assert_ptr_nonnull(strstr(log, "reload: 1 error in TracingPolicy files"));
 	free(log);
 	open_for_writing(file2, 2);
-	want = xasprintf("\"message\":\"sys_openat|-100|%s|2|", file2);
-	ck_assert_msg(received(want), "no open event after the failed reload %s", want);
-	free(want);
+	expect_received(xasprintf("\"message\":\"sys_openat|-100|%s|2|", file2),
+			"open (after the failed reload)");
 	sleep_ms(500);
 	ck_assert_uint_eq(notifications(), 2);
 	free(policy);
@@ -323,64 +319,61 @@ START_TEST(policies_reload_on_sighup)
 }
 END_TEST
 
-/* A hard link of the watched copy: the event Tetragon emits for
- * hardlink-observe.yaml (the names absolute, the dfds AT_FDCWD, flags 0);
- * renaming it away and back and removing it: security_path_rename and
- * security_inode_unlink with the file as their dentry.  A link of another
+/* A chmod of the watched copy: security_inode_setattr; a hard link of it:
+ * the event Tetragon emits for hardlink-observe.yaml (the names absolute,
+ * the dfds AT_FDCWD, flags 0); renaming it away and back and removing it:
+ * security_path_rename and security_inode_unlink with the file as their
+ * dentry.  A link of another
  * file named passwd: nothing. */
-START_TEST(hardlink_rename_unlink_make_tetragons_events)
+START_TEST(setattr_link_rename_unlink_make_tetragons_events)
 {
 	char *cmd = xasprintf("cd %1$s && mkdir -p other && cp %2$s other/passwd && "
 			      "ln other/passwd other/l && sleep 1", dir, file);
 	run(cmd);
 	free(cmd);
 	ck_assert_uint_eq(notifications(), 0);
-	cmd = xasprintf("cd %1$s && ln passwd l2 && mv passwd p.new && mv p.new passwd && "
-			"rm passwd", dir);
+	cmd = xasprintf("cd %1$s && chmod 600 passwd && ln passwd l2 && mv passwd p.new && "
+			"mv p.new passwd && rm passwd", dir);
 	run(cmd);
 	free(cmd);
-	char *want = xasprintf("\"message\":\"__x64_sys_linkat|-100|%1$s|-100|%2$s/l2|0|"
-			       "{process_kprobe_args_0_path_arg_path}|"
-			       "{process_kprobe_args_1_path_arg_path}|sys-linkat-passwd|", file, dir);
-	if (!received(want))
-		fprintf(stderr, "received:\n%s", bodies());
-	ck_assert_msg(received(want), "no link event %s", want);
-	free(want);
-	want = xasprintf("\"message\":\"security_path_rename|{process_kprobe_args_0_int_arg}|"
-			 "{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
-			 "{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
-			 "%s|%s/p.new|entries|", file, dir);
-	ck_assert_msg(received(want), "no rename event %s", want);
-	free(want);
-	want = xasprintf("\"message\":\"security_inode_unlink|{process_kprobe_args_0_int_arg}|"
-			 "{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
-			 "{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
-			 "%s|{process_kprobe_args_1_path_arg_path}|entries|", file);
-	ck_assert_msg(received(want), "no unlink event %s", want);
-	free(want);
+	expect_received(xasprintf("\"message\":\"__x64_sys_linkat|-100|%1$s|-100|%2$s/l2|0|"
+				  "{process_kprobe_args_0_path_arg_path}|"
+				  "{process_kprobe_args_1_path_arg_path}|sys-linkat-passwd|", file, dir),
+			"link");
+	const char *others = "{process_kprobe_args_0_int_arg}|{process_kprobe_args_1_string_arg}|"
+			     "{process_kprobe_args_2_int_arg}|{process_kprobe_args_3_string_arg}|"
+			     "{process_kprobe_args_4_int_arg}";
+	expect_received(xasprintf("\"message\":\"security_path_rename|%s|%s|%s/p.new|entries|", others,
+				  file, dir), "rename");
+	expect_received(xasprintf("\"message\":\"security_inode_unlink|%s|%s|"
+				  "{process_kprobe_args_1_path_arg_path}|entries|", others, file),
+			"unlink");
+	expect_received(xasprintf("\"message\":\"security_inode_setattr|%s|%s|"
+				  "{process_kprobe_args_1_path_arg_path}|entries|", others, file),
+			"setattr");
 	sleep_ms(500);
-	ck_assert_uint_eq(notifications(), 3);
+	ck_assert_uint_eq(notifications(), 4);
 }
 END_TEST
+
+/* A test case of the suite whose tests run a daemon set up by `start`. */
+static TCase *daemon_case(Suite *s, const char *name, SFun start)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, start, teardown);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return tc;
+}
 
 Suite *policy_probes_suite(void)
 {
 	Suite *s = suite_create("policy_probes");
-	TCase *tc = tcase_create("bpf");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, seed_scenario_makes_tetragons_events);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("openat");
-	tcase_add_checked_fixture(tc, setup_openat, teardown);
-	tcase_set_timeout(tc, 120);
+	tcase_add_test(daemon_case(s, "bpf", setup), seed_scenario_makes_tetragons_events);
+	TCase *tc = daemon_case(s, "openat", setup_openat);
 	tcase_add_test(tc, openat_write_makes_tetragons_events);
 	tcase_add_test(tc, policies_reload_on_sighup);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("entries");
-	tcase_add_checked_fixture(tc, setup_entries, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, hardlink_rename_unlink_make_tetragons_events);
-	suite_add_tcase(s, tc);
+	tcase_add_test(daemon_case(s, "entries", setup_entries),
+		       setattr_link_rename_unlink_make_tetragons_events);
 	return s;
 }
