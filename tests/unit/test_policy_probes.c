@@ -137,12 +137,15 @@ static void setup_entries(void)
 		"  - call: security_inode_unlink\n    args:\n    - {index: 1, type: dentry}\n"
 		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n"
 		"  - call: security_inode_setattr\n    args:\n    - {index: 1, type: dentry}\n"
+		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n"
+		"  - call: fd_install\n    args:\n    - {index: 0, type: int}\n    - {index: 1, type: file}\n"
 		"    selectors:\n    - matchArgs:\n      - {index: 1, operator: Equal, values: [\"/etc/passwd\"]}\n",
 		"alerts = ( { name = \"passwd entries\";\n"
 		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_int_arg}|"
 		"{process_kprobe_args_1_string_arg}|{process_kprobe_args_2_int_arg}|"
 		"{process_kprobe_args_3_string_arg}|{process_kprobe_args_4_int_arg}|"
 		"{process_kprobe_args_0_path_arg_path}|{process_kprobe_args_1_path_arg_path}|"
+		"{process_kprobe_args_1_file_arg_path}|"
 		"{process_kprobe_policy_name}|{process_kprobe_bpfalert_hook}\";\n"
 		"  rule = \"process_kprobe_policy_name in (\\\"sys-linkat-passwd\\\", \\\"entries\\\")\";\n"
 		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
@@ -319,40 +322,101 @@ START_TEST(policies_reload_on_sighup)
 }
 END_TEST
 
-/* A chmod of the watched copy: security_inode_setattr; a hard link of it:
- * the event Tetragon emits for hardlink-observe.yaml (the names absolute,
- * the dfds AT_FDCWD, flags 0); renaming it away and back and removing it:
- * security_path_rename and security_inode_unlink with the file as their
- * dentry.  A link of another
- * file named passwd: nothing. */
+/* The hook the daemon's file probe attaches to, from its log. */
+static char *daemon_files_hook(void)
+{
+	char *log = slurp(dmn->log, NULL);
+	const char *via = log ? strstr(log, "probe: files via ") : NULL;
+	ck_assert_msg(via, "no files hook in the log:\n%s", log ? log : "");
+	via += strlen("probe: files via ");
+	char *hook = xstrndup(via, strcspn(via, "\n"));
+	free(log);
+	return hook;
+}
+
+/* `check` names the hook the daemon's probes use (found by probing, not
+ * by loading), unless the daemon stepped down from it after a failed
+ * load, which it logs. */
+static void check_names_the_daemons_hook(const char *hook)
+{
+	char *cmd = xasprintf("'%s' check -c '%s/bpfalert.conf' -r '%s/rules.d' 2>&1",
+			      bpfalert_bin(), dir, dir);
+	int st;
+	char *out = run_capture(cmd, &st);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(st == 0, "check exited %d:\n%s", st, out);
+	const char *at = strstr(out, "this kernel: the file probe attaches to ");
+	ck_assert_msg(at, "check names no hook:\n%s", out);
+	at += strlen("this kernel: the file probe attaches to ");
+	char *planned = xstrndup(at, strcspn(at, "\n"));
+	char *log = slurp(dmn->log, NULL);
+	char *stepped = xasprintf("probe: files: %s not used", planned);
+	ck_assert_msg(!strcmp(planned, hook) || strstr(log, stepped),
+		      "check says %s, the daemon uses %s", planned, hook);
+	free(stepped);
+	free(log);
+	free(planned);
+	free(out);
+	free(cmd);
+}
+
+/* A chmod of the watched copy: security_inode_setattr; a read of it:
+ * fd_install with the descriptor (where the probes see opens); a hard link
+ * of it: the event Tetragon emits for hardlink-observe.yaml (the names
+ * absolute, the dfds AT_FDCWD, flags 0); renaming it away and back and
+ * removing it: security_path_rename and security_inode_unlink with the
+ * file as their dentry.  A link of another file named passwd: nothing.
+ * And `check` names the hook the daemon's probes attach to. */
 START_TEST(setattr_link_rename_unlink_make_tetragons_events)
 {
-	char *cmd = xasprintf("cd %1$s && mkdir -p other && cp %2$s other/passwd && "
-			      "ln other/passwd other/l && sleep 1", dir, file);
+	char *cmd = xasprintf("cd %1$s && mkdir -p other && echo x > other/passwd && "
+			      "ln other/passwd other/l && sleep 1", dir);
 	run(cmd);
 	free(cmd);
 	ck_assert_uint_eq(notifications(), 0);
-	cmd = xasprintf("cd %1$s && chmod 600 passwd && ln passwd l2 && mv passwd p.new && "
-			"mv p.new passwd && rm passwd", dir);
+	char *hook = daemon_files_hook();
+	check_names_the_daemons_hook(hook);
+	const char *others = "{process_kprobe_args_0_int_arg}|{process_kprobe_args_1_string_arg}|"
+			     "{process_kprobe_args_2_int_arg}|{process_kprobe_args_3_string_arg}|"
+			     "{process_kprobe_args_4_int_arg}";
+	const char *unset = "{process_kprobe_args_1_path_arg_path}|"
+			    "{process_kprobe_args_1_file_arg_path}";
+	/* a chmod is resolved by name after the fact: its event is awaited
+	 * before the file is renamed and removed */
+	cmd = xasprintf("cd %s && chmod 600 passwd", dir);
+	run(cmd);
+	free(cmd);
+	expect_received(xasprintf("\"message\":\"security_inode_setattr|%s|%s|%s|entries|", others,
+				  file, unset), "setattr");
+	/* the opens' descriptors are seen on the system call path only */
+	bool opens = !strncmp(hook, "tracepoint/", 11);
+	cmd = xasprintf("cd %s && cat passwd > /dev/null", dir);
+	run(cmd);
+	free(cmd);
+	if (opens) {
+		expect_received(xstrdup("\"message\":\"fd_install|"), "fd_install");
+		expect_received(xasprintf("|{process_kprobe_args_4_int_arg}|"
+					  "{process_kprobe_args_0_path_arg_path}|"
+					  "{process_kprobe_args_1_path_arg_path}|%s|entries|", file),
+				"fd_install");
+	}
+	cmd = xasprintf("cd %s && ln passwd l2 && mv passwd p.new && mv p.new passwd && rm passwd",
+			dir);
 	run(cmd);
 	free(cmd);
 	expect_received(xasprintf("\"message\":\"__x64_sys_linkat|-100|%1$s|-100|%2$s/l2|0|"
 				  "{process_kprobe_args_0_path_arg_path}|"
-				  "{process_kprobe_args_1_path_arg_path}|sys-linkat-passwd|", file, dir),
+				  "{process_kprobe_args_1_path_arg_path}|"
+				  "{process_kprobe_args_1_file_arg_path}|sys-linkat-passwd|", file, dir),
 			"link");
-	const char *others = "{process_kprobe_args_0_int_arg}|{process_kprobe_args_1_string_arg}|"
-			     "{process_kprobe_args_2_int_arg}|{process_kprobe_args_3_string_arg}|"
-			     "{process_kprobe_args_4_int_arg}";
-	expect_received(xasprintf("\"message\":\"security_path_rename|%s|%s|%s/p.new|entries|", others,
+	expect_received(xasprintf("\"message\":\"security_path_rename|%s|%s|%s/p.new|"
+				  "{process_kprobe_args_1_file_arg_path}|entries|", others,
 				  file, dir), "rename");
-	expect_received(xasprintf("\"message\":\"security_inode_unlink|%s|%s|"
-				  "{process_kprobe_args_1_path_arg_path}|entries|", others, file),
-			"unlink");
-	expect_received(xasprintf("\"message\":\"security_inode_setattr|%s|%s|"
-				  "{process_kprobe_args_1_path_arg_path}|entries|", others, file),
-			"setattr");
+	expect_received(xasprintf("\"message\":\"security_inode_unlink|%s|%s|%s|entries|", others,
+				  file, unset), "unlink");
 	sleep_ms(500);
-	ck_assert_uint_eq(notifications(), 4);
+	ck_assert_uint_eq(notifications(), opens ? 5 : 4);
+	free(hook);
 }
 END_TEST
 
