@@ -2,7 +2,8 @@
  *
  * A watched file is known by (device, inode): opening it through a
  * relative path, "..", a symbolic link or another hard link reaches the
- * same inode.  A watched directory is matched by walking the file's
+ * same inode, and so does an overlay showing it (overlay.bpf.h).  A
+ * watched directory is matched by walking the file's
  * parents (at most PROBE_DIR_DEPTH) and looking each one up; the verdict
  * for a (dentry, inode) is cached so that the read and write hooks, which
  * run on every call, cost one lookup.  Renames and new hard links can move
@@ -41,6 +42,8 @@ struct {
 	__type(key, struct probe_name_key);
 	__type(value, __u32);
 } watch_names SEC(".maps");
+
+#include "overlay.bpf.h"
 
 /* Written by user space through the mmap'd .bss. */
 __u32 watch_ndirs;
@@ -111,11 +114,12 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	m->key.ino = BPF_CORE_READ(inode, i_ino);
 	m->match = m->below = 0;
 	m->dir_ino = 0;
-	maybe = ino_maybe_watched(m->key.ino);
+	maybe = ino_maybe_watched(m->key.ino) || ovl_xino_maybe(m->key.ino);
 	if (!maybe && !*(volatile __u32 *)&watch_ndirs)
 		return 0;
 	m->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	if (maybe && bpf_map_lookup_elem(&watch_files, &m->key))
+	if (maybe && (bpf_map_lookup_elem(&watch_files, &m->key) ||
+		      overlay_watched(inode, &m->key)))
 		return m->match = PROBE_MATCH_FILE;
 	if (!*(volatile __u32 *)&watch_ndirs)
 		return 0;

@@ -1806,6 +1806,58 @@ START_TEST(missing_capabilities_are_named)
 }
 END_TEST
 
+/* ---- what the kernel hides ------------------------------------------- */
+
+/* An overlay whose lower layer holds the watched file (as lowerdir=/etc
+ * would): read through the merged directory, where the file has the
+ * overlay's inode, the event still comes with the watched path. */
+static int read_through_overlay(void *dir)
+{
+	char *lower = xasprintf("%s/lower", (char *)dir), *upper = xasprintf("%s/upper", (char *)dir);
+	char *work = xasprintf("%s/work", (char *)dir), *merged = xasprintf("%s/merged", (char *)dir);
+	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	char *p = xasprintf("%s/shadow", merged);
+	char buf[8];
+	int fd;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 1;
+	if (mount("overlay", merged, "overlay", 0, opts))
+		return 2;
+	fd = open(p, O_RDONLY);
+	return fd < 0 || read(fd, buf, sizeof(buf)) < 0 ? 3 : 0;
+}
+
+START_TEST(overlay_of_a_watched_directory_names_the_watched_path)
+{
+	const char *rel[] = { "ovl/lower/shadow" };
+	char *ovl = path_in("ovl"), *merged_file = path_in("ovl/merged/shadow");
+	const char *sub[] = { "lower", "upper", "work", "merged" };
+	char *f;
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(ovl, 0755), 0);
+	for (size_t i = 0; i < 4; i++) {
+		char *d = xasprintf("%s/%s", ovl, sub[i]);
+
+		ck_assert_int_eq(mkdir(d, 0755), 0);
+		free(d);
+	}
+	f = path_in("ovl/lower/shadow");
+	free(write_file(ovl, "lower/shadow", "secret\n"));
+	own_load(&o, rel, 1);
+	pid = in_child(read_through_overlay, ovl);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = merged_file,
+				      .watched = f, .mask = 4 });
+	own_free(&o);
+	free(ovl);
+	free(merged_file);
+	free(f);
+}
+END_TEST
+
 Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -1859,6 +1911,12 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, aio_read_of_an_inherited_descriptor);
 	tcase_add_test(tc, long_arguments_keep_their_tail);
 	tcase_add_test(tc, exec_through_a_descriptor_names_the_real_binary);
+	suite_add_tcase(s, tc);
+	/* run alone with CK_RUN_CASE=hidden */
+	tc = tcase_create("hidden");
+	tcase_add_unchecked_fixture(tc, fixture_up, fixture_down);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, overlay_of_a_watched_directory_names_the_watched_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
