@@ -91,7 +91,7 @@ struct bpf_source {
 	size_t npending;
 	const char *names[LOADER_NPROBES], *hooks[LOADER_NPROBES];
 	size_t nhooks;
-	const char *blind[4];            /* accesses the file probe cannot see */
+	const char *blind[8];            /* accesses the file probe cannot see */
 	size_t nblind;
 	char *exe;                       /* from the last exe record ... */
 	uint32_t exe_pid;                /* ... of this process */
@@ -995,6 +995,7 @@ static void note_blind_spots(bpf_source *s)
 		{ "uring_complete_btf", "io_uring", "tp_btf/io_uring_complete" },
 		{ "sys_enter_io_submit", "aio", "the io_submit tracepoint (bpf_loop, 5.17)" },
 		{ "sys_enter_mmap", "mmap", "the mmap tracepoint" },
+		{ "sys_exit_mprotect", "mprotect", "the mprotect tracepoint (bpf_find_vma, 5.17)" },
 	};
 
 	if (!loader_hook(s->ld, LOADER_FILES) || loader_files_lsm(s->ld))

@@ -65,6 +65,7 @@ struct variant_def {
 #define SECURITY_HOOKS(X, SFX, AK)                                             \
 	X("fp_" SFX, AK, "security_file_permission", false),                   \
 	X("mmap_" SFX, AK, "security_mmap_file", true),                        \
+	X("mprot_" SFX, AK, "security_file_mprotect", true),                   \
 	X("ptrunc_" SFX, AK, "security_path_truncate", true),                  \
 	X("ftrunc_" SFX, AK, "security_file_truncate", true),                  \
 	X("chmod_" SFX, AK, "security_path_chmod", true),                      \
@@ -76,6 +77,7 @@ struct variant_def {
 #define LSM_PROGS                                                              \
 	P("fp_lsm", AK_LSM, "file_permission"),                                \
 	O("mmap_lsm", AK_LSM, "mmap_file"),                                    \
+	O("mprot_lsm", AK_LSM, "file_mprotect"),                               \
 	O("ptrunc_lsm", AK_LSM, "path_truncate"),                              \
 	O("ftrunc_lsm", AK_LSM, "file_truncate"),                              \
 	O("chmod_lsm", AK_LSM, "path_chmod"),                                  \
@@ -121,6 +123,8 @@ static const struct prog_def files_tp[] = {
 	O("sys_enter_ftruncate", AK_TP, "syscalls/sys_enter_ftruncate"),
 	O("sys_enter_truncate", AK_TP, "syscalls/sys_enter_truncate"),
 	O("sys_enter_mmap", AK_TP, "syscalls/sys_enter_mmap"),
+	O("sys_exit_mprotect", AK_TP, "syscalls/sys_exit_mprotect"),
+	O("sys_exit_pkey_mprotect", AK_TP, "syscalls/sys_exit_pkey_mprotect"),
 	O("sys_enter_fallocate", AK_TP, "syscalls/sys_enter_fallocate"),
 	O("uring_complete_btf", AK_TP_BTF, "io_uring_complete"),
 	O("sys_enter_io_submit", AK_TP, "syscalls/sys_enter_io_submit"),

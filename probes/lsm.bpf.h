@@ -28,6 +28,14 @@ int BPF_PROG(mmap_lsm, struct file *file, unsigned long reqprot, unsigned long p
 	return ret;
 }
 
+SEC("lsm/file_mprotect")
+int BPF_PROG(mprot_lsm, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot,
+	     int ret)
+{
+	on_file_mprotect(ctx, vma, prot, PROBE_HOOK_SECURITY_FILE_MPROTECT);
+	return ret;
+}
+
 SEC("lsm/path_truncate")
 int BPF_PROG(ptrunc_lsm, const struct path *path, int ret)
 {

@@ -497,6 +497,20 @@ static __always_inline int on_path_truncate(void *ctx, const struct path *path)
 			     PROBE_HOOK_SECURITY_PATH_TRUNCATE, true));
 }
 
+/* mprotect(PROT_WRITE) of a shared mapping of a file (mapped PROT_READ,
+ * from a descriptor open for writing): a write no mmap showed.  A private
+ * mapping's writes never reach the file. */
+#define VM_SHARED 0x8
+
+static __always_inline int on_file_mprotect(void *ctx, struct vm_area_struct *vma,
+					    unsigned long prot, __u32 hook)
+{
+	if (!vma || !(prot & PROT_WRITE) || !(BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
+		return 0;
+	return report_file(ctx, BPF_CORE_READ(vma, vm_file),
+			   ACCESS(PROBE_MAY_WRITE, PROBE_KIND_DATA, hook, true));
+}
+
 /* Since 6.2 ftruncate and O_TRUNC go through security_file_truncate. */
 static __always_inline int on_file_truncate(void *ctx, struct file *file)
 {
@@ -525,6 +539,12 @@ SEC("fentry/security_mmap_file")
 int BPF_PROG(mmap_fentry, struct file *file, unsigned long prot, unsigned long flags)
 {
 	return on_mmap_file(ctx, file, prot);
+}
+
+SEC("fentry/security_file_mprotect")
+int BPF_PROG(mprot_fentry, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot)
+{
+	return on_file_mprotect(ctx, vma, prot, PROBE_HOOK_SECURITY_FILE_MPROTECT);
 }
 
 SEC("fentry/security_path_truncate")
@@ -566,6 +586,12 @@ SEC("kprobe/security_mmap_file")
 int BPF_KPROBE(mmap_kprobe, struct file *file, unsigned long prot, unsigned long flags)
 {
 	return on_mmap_file(ctx, file, prot);
+}
+
+SEC("kprobe/security_file_mprotect")
+int BPF_KPROBE(mprot_kprobe, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot)
+{
+	return on_file_mprotect(ctx, vma, prot, PROBE_HOOK_SECURITY_FILE_MPROTECT);
 }
 
 SEC("kprobe/security_path_truncate")
@@ -683,6 +709,49 @@ int sys_enter_mmap(struct sys_enter_ctx *ctx)
 {
 	return fd_access(ctx, 4, prot_mask(ctx->args[2]), PROBE_KIND_DATA, PROBE_HOOK_SYS_MMAP,
 			 false);
+}
+
+/* mprotect(addr, len, prot) and pkey_mprotect, at exit once they took:
+ * the mapping at addr (found with bpf_find_vma, 5.17), if it is a shared
+ * one of a file, made writable.  One mapping: each report is inlined, and
+ * more would take the program past the verifier's limits; a range over
+ * several mappings is reported by its first. */
+static long vma_found(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(struct vm_area_struct **)data = vma;
+	return 0;
+}
+
+static __always_inline int on_mprotect(struct sys_exit_ctx *ctx, __u32 hook)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vm_area_struct *vma = NULL;
+	struct pt_regs *regs;
+	unsigned long prot;
+
+	if (ctx->ret != 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	prot = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	if (!(prot & PROT_WRITE))
+		return 0;
+	if (bpf_find_vma(task, PT_REGS_PARM1_CORE_SYSCALL(regs), vma_found, &vma, 0) || !vma)
+		return 0;
+	return on_file_mprotect(ctx, vma, prot, hook);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int sys_exit_mprotect(struct sys_exit_ctx *ctx)
+{
+	return on_mprotect(ctx, PROBE_HOOK_SYS_MPROTECT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pkey_mprotect")
+int sys_exit_pkey_mprotect(struct sys_exit_ctx *ctx)
+{
+	return on_mprotect(ctx, PROBE_HOOK_SYS_PKEY_MPROTECT);
 }
 
 /* Metadata changes through a descriptor. */

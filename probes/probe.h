@@ -106,6 +106,9 @@ enum probe_hook {
 	PROBE_HOOK_SECURITY_INODE_REMOVEXATTR,
 	PROBE_HOOK_IO_URING,          /* a request completed by io_uring */
 	PROBE_HOOK_SYS_IO_SUBMIT,     /* Linux AIO */
+	PROBE_HOOK_SYS_MPROTECT,      /* a shared file mapping made writable */
+	PROBE_HOOK_SYS_PKEY_MPROTECT,
+	PROBE_HOOK_SECURITY_FILE_MPROTECT,
 	PROBE_HOOK_MAX,
 };
 

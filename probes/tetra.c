@@ -198,6 +198,9 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_SECURITY_INODE_REMOVEXATTR] = "security_inode_removexattr",
 		[PROBE_HOOK_IO_URING] = "io_uring_complete",
 		[PROBE_HOOK_SYS_IO_SUBMIT] = SYS("io_submit"),
+		[PROBE_HOOK_SYS_MPROTECT] = SYS("mprotect"),
+		[PROBE_HOOK_SYS_PKEY_MPROTECT] = SYS("pkey_mprotect"),
+		[PROBE_HOOK_SECURITY_FILE_MPROTECT] = "security_file_mprotect",
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])

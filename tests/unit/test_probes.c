@@ -798,7 +798,7 @@ struct fd_op {
 	int op;
 };
 
-enum { OP_FALLOCATE, OP_MMAP_READ, OP_FCHMOD, OP_FCHOWN, OP_FSETXATTR };
+enum { OP_FALLOCATE, OP_MMAP_READ, OP_FCHMOD, OP_FCHOWN, OP_FSETXATTR, OP_MPROTECT_WRITE };
 
 static int fd_op_run(void *arg)
 {
@@ -822,6 +822,13 @@ static int fd_op_run(void *arg)
 		return fchown(o->fd, 0, 0) ? 1 : 0;
 	case OP_FSETXATTR:
 		return fsetxattr(o->fd, "user.bpfalert", "x", 1, 0) ? 1 : 0;
+	case OP_MPROTECT_WRITE:
+		m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, o->fd, 0);
+		if (m == MAP_FAILED || mprotect(m, 4096, PROT_READ | PROT_WRITE))
+			return 1;
+		c = m[0];
+		m[0] = c;
+		return 0;
 	}
 	return 2;
 }
@@ -1808,6 +1815,15 @@ END_TEST
 
 /* ---- what the kernel hides ------------------------------------------- */
 
+/* A shared mapping of a watched file, made PROT_READ (a read) and then
+ * writable with mprotect: a write, though no mmap asked for one. */
+START_TEST(mprotect_write_of_a_shared_read_mapping)
+{
+	need_probes();
+	fd_op_event(F.watched, O_RDWR, OP_MPROTECT_WRITE, PROBE_MAY_WRITE, "mprotect");
+}
+END_TEST
+
 /* An overlay whose lower layer holds the watched file (as lowerdir=/etc
  * would): read through the merged directory, where the file has the
  * overlay's inode, the event still comes with the watched path. */
@@ -1917,6 +1933,7 @@ Suite *probes_suite(void)
 	tcase_add_unchecked_fixture(tc, fixture_up, fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, overlay_of_a_watched_directory_names_the_watched_path);
+	tcase_add_test(tc, mprotect_write_of_a_shared_read_mapping);
 	suite_add_tcase(s, tc);
 	return s;
 }
