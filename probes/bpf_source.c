@@ -507,6 +507,9 @@ static char *record_watched(bpf_source *s, const struct probe_file *r, const cha
 		k.ino = r->dir_ino;
 		it = watch_list_find_dir(s->wl, &k);
 		return it ? watch_item_name(it, last_components(path, r->below)) : NULL;
+	case PROBE_MATCH_REPLACED:
+		it = watch_list_item(s->wl, r->item);
+		return it && !it->dir ? watch_item_name(it, "") : NULL;
 	case PROBE_MATCH_NAME:
 		if (r->path.flags & PROBE_PATH_TRUNCATED)
 			return NULL;
@@ -864,21 +867,48 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 
 /* ---- the watch list --------------------------------------------------- */
 
+/* Where each watched file is, for the kernel to follow a replace by
+ * rename at once (replace.bpf.h). */
+static size_t watch_places(const bpf_source *s, struct loader_place *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < watch_list_count(s->wl) && n < max; i++) {
+		const struct watch_item *it = watch_list_item(s->wl, i);
+		struct loader_place *p = &out[n];
+
+		if (!it->present || it->dir || it->dirfd < 0 || !it->real)
+			continue;
+		memset(p, 0, sizeof(*p));
+		if (watch_basename(it->real, p->name.name, sizeof(p->name.name)) >=
+		    sizeof(p->name.name))
+			continue;
+		p->dirfd = it->dirfd;
+		p->item = (uint32_t)i;
+		p->key = it->key;
+		n++;
+	}
+	return n;
+}
+
 static void sync_maps(bpf_source *s)
 {
 	struct probe_inode_key *files = xcalloc(PROBE_WATCH_MAX, sizeof(*files));
 	struct probe_inode_key *dirs = xcalloc(PROBE_WATCH_MAX, sizeof(*dirs));
 	struct probe_name_key *names = xcalloc(PROBE_WATCH_MAX, sizeof(*names));
+	struct loader_place *places = xcalloc(PROBE_WATCH_MAX, sizeof(*places));
 	size_t nf = watch_list_keys(s->wl, false, files, PROBE_WATCH_MAX);
 	size_t nd = watch_list_keys(s->wl, true, dirs, PROBE_WATCH_MAX);
 	size_t nn = watch_list_names(s->wl, names, PROBE_WATCH_MAX);
-	int rc = loader_watch_sync(s->ld, files, nf, dirs, nd, names, nn);
+	size_t np = watch_places(s, places, PROBE_WATCH_MAX);
+	int rc = loader_watch_sync(s->ld, files, nf, dirs, nd, names, nn, places, np);
 
 	if (rc)
 		log_error("probe: cannot update the watch maps: %s", strerror(-rc));
 	free(files);
 	free(dirs);
 	free(names);
+	free(places);
 }
 
 static struct pending *pending_for(bpf_source *s, const char *path)
@@ -914,10 +944,14 @@ static void on_watch_change(void *ctx, const struct watch_item *it,
 static void refresh(bpf_source *s)
 {
 	int64_t now = loop_now();
+	uint64_t before = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 	size_t keep = 0;
 
 	if (watch_list_refresh(s->wl, on_watch_change, s))
 		sync_maps(s);
+	/* what renames put in the kernel's maps before this reading is in
+	 * watch_files now, if the path still names it */
+	loader_replaced_expire(s->ld, before);
 	watch_list_release(s->wl);
 	for (size_t i = 0; i < s->npending; i++)
 		if (now - s->pending[i].at_ms < PENDING_MS)

@@ -21,7 +21,8 @@
 #include "tracefs.h"
 #include "xalloc.h"
 
-enum attach_kind { AK_LSM, AK_FENTRY, AK_KPROBE, AK_TP_BTF, AK_TP, AK_RAW_TP };
+/* AK_RUN: loaded, never attached; the loader runs it (BPF_PROG_TEST_RUN). */
+enum attach_kind { AK_LSM, AK_FENTRY, AK_KPROBE, AK_TP_BTF, AK_TP, AK_RAW_TP, AK_RUN };
 
 struct prog_def {
 	const char *name;      /* program in probe.bpf.c */
@@ -44,8 +45,11 @@ struct variant_def {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Path-name calls keep the watch maps right in every mode (a watched file
- * replaced by rename has a new inode). */
+ * replaced by rename has a new inode: the exits of renames and links put
+ * it in the kernel's maps at once, from the watched files' directories
+ * that place_resolve finds). */
 #define NAME_PROGS                                                             \
+	O("place_resolve", AK_RUN, ""),                                        \
 	O("sys_enter_unlinkat", AK_TP, "syscalls/sys_enter_unlinkat"),         \
 	O("sys_enter_unlink", AK_TP, "syscalls/sys_enter_unlink"),             \
 	O("sys_enter_renameat", AK_TP, "syscalls/sys_enter_renameat"),         \
@@ -417,6 +421,8 @@ static bool prog_available(const loader *l, const struct prog_def *d)
 		return btf_id(l, name, BTF_KIND_TYPEDEF) > 0;
 	case AK_TP:
 		return tp_exists(d->target);
+	case AK_RUN:
+		return true;
 	}
 	return false;
 }
@@ -438,6 +444,7 @@ static bool variant_probe(const loader *l, const struct variant_def *v)
 	case AK_TP:
 		return tp_exists(d->target);
 	case AK_RAW_TP:
+	case AK_RUN:
 		return true;
 	}
 	return false;
@@ -616,7 +623,7 @@ static int attach_all(loader *l)
 				bpf_object__find_program_by_name(l->skel->obj, d->name);
 			struct bpf_link *link;
 
-			if (!prog || !bpf_program__autoload(prog))
+			if (!prog || !bpf_program__autoload(prog) || d->kind == AK_RUN)
 				continue;
 			link = bpf_program__attach(prog);
 			if (link) {
@@ -911,18 +918,14 @@ static bool key_in(const void *key, const void *set, size_t n, size_t size)
 	return false;
 }
 
-static int sync_map(int fd, const void *want, size_t n, size_t ksize)
+/* Deletes every key of the map not among want's n. */
+static void delete_others(int fd, const void *want, size_t n, size_t ksize)
 {
 	char key[sizeof(struct probe_name_key)], next[sizeof(struct probe_name_key)];
-	uint32_t one = 1;
 	void *prev = NULL;
 	char (*stale)[sizeof(struct probe_name_key)] = NULL;
 	size_t nstale = 0, cap = 0;
-	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_update_elem(fd, (const char *)want + i * ksize, &one, BPF_ANY))
-			rc = -errno;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		if (!key_in(next, want, n, ksize)) {
 			stale = xgrow(stale, &cap, nstale + 1, sizeof(*stale));
@@ -934,7 +937,38 @@ static int sync_map(int fd, const void *want, size_t n, size_t ksize)
 	for (size_t i = 0; i < nstale; i++)
 		bpf_map_delete_elem(fd, stale[i]);
 	free(stale);
+}
+
+static int sync_map(int fd, const void *want, size_t n, size_t ksize)
+{
+	uint32_t one = 1;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)want + i * ksize, &one, BPF_ANY))
+			rc = -errno;
+	delete_others(fd, want, n, ksize);
 	return rc;
+}
+
+void loader_replaced_expire(loader *l, uint64_t before_ns)
+{
+	int fd = bpf_map__fd(l->skel->maps.replaced);
+	struct probe_inode_key k, next, *prev = NULL, *stale = NULL;
+	struct probe_replaced v;
+	size_t nstale = 0, cap = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.ktime < before_ns) {
+			stale = xgrow(stale, &cap, nstale + 1, sizeof(*stale));
+			stale[nstale++] = next;
+		}
+		k = next;
+		prev = &k;
+	}
+	for (size_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
 }
 
 static void bloom_set(__u64 *bloom, unsigned bit)
@@ -972,14 +1006,79 @@ static void bloom_store(__u64 *dst, const __u64 *src, bool keep_old)
 	}
 }
 
+/* The bits of the inodes the kernel put in `replaced` itself. */
+static void bloom_replaced(const loader *l, __u64 ino[PROBE_BLOOM_WORDS])
+{
+	int fd = bpf_map__fd(l->skel->maps.replaced);
+	struct probe_inode_key k, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bloom_set(ino, probe_bloom_ino(next.ino));
+		k = next;
+		prev = &k;
+	}
+}
+
+/* The dentry of the caller's descriptor fd, from place_resolve; 0 if none. */
+static __u64 fd_dentry(loader *l, int fd)
+{
+	__u64 args[1] = { (__u64)fd };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+	int pfd = bpf_program__fd(l->skel->progs.place_resolve);
+
+	if (pfd < 0 || bpf_prog_test_run_opts(pfd, &opts))
+		return 0;
+	return l->skel->bss->place_dentry;
+}
+
+/* watch_places: each basename's places, their directories' dentries
+ * found by place_resolve. */
+static int sync_places(loader *l, const struct loader_place *places, size_t n)
+{
+	int fd = bpf_map__fd(l->skel->maps.watch_places);
+	struct probe_name_key *keys = xcalloc(n ? n : 1, sizeof(*keys));
+	struct probe_places *vals = xcalloc(n ? n : 1, sizeof(*vals));
+	size_t nkeys = 0;
+	int rc = 0;
+
+	if (fd < 0 || bpf_program__fd(l->skel->progs.place_resolve) < 0)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		struct probe_place *p;
+
+		while (k < nkeys && memcmp(&keys[k], &places[i].name, sizeof(keys[k])))
+			k++;
+		if (k == nkeys)
+			keys[nkeys++] = places[i].name;
+		if (vals[k].n == PROBE_PLACES_MAX)
+			continue;
+		p = &vals[k].p[vals[k].n++];
+		p->dir = fd_dentry(l, places[i].dirfd);
+		p->dev = places[i].key.dev;
+		p->ino = places[i].key.ino;
+		p->item = places[i].item;
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		if (bpf_map_update_elem(fd, &keys[k], &vals[k], BPF_ANY))
+			rc = -errno;
+	if (fd >= 0)
+		delete_others(fd, keys, nkeys, sizeof(*keys));
+	free(keys);
+	free(vals);
+	return rc;
+}
+
 int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfiles,
 		      const struct probe_inode_key *dirs, size_t ndirs,
-		      const struct probe_name_key *names, size_t nnames)
+		      const struct probe_name_key *names, size_t nnames,
+		      const struct loader_place *places, size_t nplaces)
 {
 	__u64 ino[PROBE_BLOOM_WORDS], name[PROBE_BLOOM_WORDS];
 	int rc = 0, r;
 
-	if (nfiles > PROBE_WATCH_MAX || ndirs > PROBE_WATCH_MAX || nnames > PROBE_WATCH_MAX)
+	if (nfiles > PROBE_WATCH_MAX || ndirs > PROBE_WATCH_MAX || nnames > PROBE_WATCH_MAX ||
+	    nplaces > PROBE_WATCH_MAX)
 		return -E2BIG;
 	/* New bits before new entries, stale bits cleared after: a watched
 	 * file is never filtered out. */
@@ -992,7 +1091,14 @@ int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfi
 	rc = rc ? rc : r;
 	r = sync_map(bpf_map__fd(l->skel->maps.watch_names), names, nnames, sizeof(*names));
 	rc = rc ? rc : r;
+	r = sync_places(l, places, nplaces);
+	rc = rc ? rc : r;
+	/* The kernel's own entries keep their bits; one added while the
+	 * filter is stored gets its bit again right after. */
+	bloom_replaced(l, ino);
 	bloom_store(l->skel->bss->ino_bloom, ino, false);
+	bloom_replaced(l, ino);
+	bloom_store(l->skel->bss->ino_bloom, ino, true);
 	bloom_store(l->skel->bss->name_bloom, name, false);
 	__atomic_store_n(&l->skel->bss->watch_ndirs, (uint32_t)ndirs, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&l->skel->bss->dir_epoch, 1, __ATOMIC_RELEASE);

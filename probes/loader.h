@@ -113,8 +113,23 @@ size_t loader_prog_stats(const loader *l, struct probe_prog_stat *out, size_t ma
 /* Makes the watch maps hold exactly these entries (new ones are added
  * before stale ones are removed, so nothing watched is ever missed), and
  * invalidates the kernel's cached directory verdicts.  -errno on failure. */
+struct loader_place {
+	struct probe_name_key name; /* a watched file's basename */
+	int dirfd;                  /* a descriptor of its directory, held by the
+				       caller until the next sync */
+	uint32_t item;              /* its watch list item */
+	struct probe_inode_key key; /* its inode now */
+};
+
+/* places: where the watched files are, for the kernel to watch the new
+ * inode a rename puts there at once (replace.bpf.h). */
 int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfiles,
 		      const struct probe_inode_key *dirs, size_t ndirs,
-		      const struct probe_name_key *names, size_t nnames);
+		      const struct probe_name_key *names, size_t nnames,
+		      const struct loader_place *places, size_t nplaces);
+
+/* Drops the kernel's replaced inodes recorded before this CLOCK_MONOTONIC
+ * time: once the list was read again after it, watch_files has them. */
+void loader_replaced_expire(loader *l, uint64_t before_ns);
 
 #endif

@@ -44,6 +44,7 @@ struct {
 } watch_names SEC(".maps");
 
 #include "overlay.bpf.h"
+#include "replace.bpf.h"
 
 /* Written by user space through the mmap'd .bss. */
 __u32 watch_ndirs;
@@ -78,6 +79,7 @@ struct match_info {
 	__u64 dir_ino;
 	__u32 match;         /* enum probe_match, or 0 */
 	__u32 below;
+	__u32 item;          /* PROBE_MATCH_REPLACED: the watch list's item */
 };
 
 static __always_inline void dir_walk(struct dentry *dentry, struct verdict *v, __u64 dev)
@@ -112,7 +114,7 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 
 	m->key.dev = 0;
 	m->key.ino = BPF_CORE_READ(inode, i_ino);
-	m->match = m->below = 0;
+	m->match = m->below = m->item = 0;
 	m->dir_ino = 0;
 	maybe = ino_maybe_watched(m->key.ino) || ovl_xino_maybe(m->key.ino);
 	if (!maybe && !*(volatile __u32 *)&watch_ndirs)
@@ -121,6 +123,8 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	if (maybe && (bpf_map_lookup_elem(&watch_files, &m->key) ||
 		      overlay_watched(inode, &m->key)))
 		return m->match = PROBE_MATCH_FILE;
+	if (maybe && replaced_watched(inode, &m->key, &m->item))
+		return m->match = PROBE_MATCH_REPLACED;
 	if (!*(volatile __u32 *)&watch_ndirs)
 		return 0;
 

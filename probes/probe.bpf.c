@@ -404,7 +404,7 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	r->dir_ino = m.dir_ino;
 	r->below = m.below;
 	r->repeats = repeats;
-	r->pad = 0;
+	r->item = m.item;
 	r->ret = a->ret;
 	r->pad2 = 0;
 	path_walk(&r->path, dentry, mnt, task);
@@ -443,6 +443,19 @@ static __always_inline struct file *fd_file(long fd)
 	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+/* Run by the loader (BPF_PROG_TEST_RUN) in the daemon's own context: the
+ * dentry behind its descriptor args[0], into place_dentry (replace.bpf.h). */
+__u64 place_dentry;
+
+SEC("raw_tp")
+int place_resolve(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct file *f = fd_file((long)ctx->args[0]);
+
+	place_dentry = f ? (__u64)BPF_CORE_READ(f, f_path.dentry) : 0;
+	return 0;
 }
 
 /* The access an open file grants, from its f_mode (O_TRUNC is not in it:
@@ -1069,27 +1082,30 @@ int sys_enter_link(struct sys_enter_ctx *ctx)
 }
 #endif
 
-/* A rename or a new link may move a file in or out of a watched directory. */
-static __always_inline int bump_epoch(struct sys_exit_ctx *ctx)
+/* A rename or a new link may move a file in or out of a watched directory,
+ * and may put a new inode at a watched path (replace.bpf.h); `arg` is
+ * the argument holding the new name. */
+static __always_inline int bump_epoch(struct sys_exit_ctx *ctx, int arg)
 {
 	if (ctx->ret == 0 && *(volatile __u32 *)&watch_ndirs)
 		__sync_fetch_and_add(&dir_epoch, 1);
+	replace_check(ctx->ret, arg);
 	return 0;
 }
 
-#define EPOCH_EXIT(name)                                                       \
+#define EPOCH_EXIT(name, arg)                                                  \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
-	int sys_exit_##name(struct sys_exit_ctx *ctx)                  \
+	int sys_exit_##name(struct sys_exit_ctx *ctx)                          \
 	{                                                                      \
-		return bump_epoch(ctx);                                        \
+		return bump_epoch(ctx, arg);                                   \
 	}
 
-EPOCH_EXIT(renameat)
-EPOCH_EXIT(renameat2)
-EPOCH_EXIT(linkat)
+EPOCH_EXIT(renameat, 4)
+EPOCH_EXIT(renameat2, 4)
+EPOCH_EXIT(linkat, 4)
 #ifdef __TARGET_ARCH_x86
-EPOCH_EXIT(rename)
-EPOCH_EXIT(link)
+EPOCH_EXIT(rename, 2)
+EPOCH_EXIT(link, 2)
 #endif
 
 /* ---- connect --------------------------------------------------------- */

@@ -27,6 +27,8 @@
 #define PROBE_KEYNAME_MAX   64    /* basenames matched in the kernel */
 #define PROBE_WATCH_MAX     1024  /* entries of each watch map */
 #define PROBE_AIO_MAX       4     /* io_submit: requests checked per call */
+#define PROBE_PLACES_MAX    4     /* watched files of one basename, per name */
+#define PROBE_CHILDREN_MAX  8192  /* a directory's entries searched at a rename */
 
 /* Access mask, as the kernel's MAY_* bits (include/linux/fs.h). */
 #define PROBE_MAY_WRITE 0x2
@@ -119,6 +121,9 @@ enum probe_match {
 	PROBE_MATCH_NAME,        /* only its basename: user space compares the
 				    path as the process sees it (a container's
 				    own /etc/passwd is not the host's inode) */
+	PROBE_MATCH_REPLACED,    /* an inode a rename just put at a watched
+				    file's path (struct probe_file.item),
+				    before user space read the list again */
 };
 
 /* Counters kept per CPU in the kernel (map "stats"). */
@@ -214,7 +219,7 @@ struct probe_file {
 	__u64 dir_ino;       /* PROBE_MATCH_DIR: the watched directory (on dev) */
 	__u32 repeats;       /* like accesses suppressed since the last report */
 	__u16 below;         /* PROBE_MATCH_DIR: components of path below it */
-	__u16 pad;
+	__u16 item;          /* PROBE_MATCH_REPLACED: the watch list's item */
 	__s32 ret;           /* the opens: the descriptor returned (else 0) */
 	__u32 pad2;
 	struct probe_path path;
@@ -256,6 +261,33 @@ struct probe_inode_key {
 
 struct probe_name_key {
 	char name[PROBE_KEYNAME_MAX];
+};
+
+/* Where a watched file is (map watch_places, by its basename): the
+ * directory holding it, and the inode it has now. */
+struct probe_place {
+	__u64 dir;           /* the directory's struct dentry *, from a
+				descriptor user space holds (place_resolve) */
+	__u64 dev;
+	__u64 ino;
+	__u32 item;          /* its watch list item */
+	__u32 pad;
+};
+
+struct probe_places {
+	__u32 n;
+	__u32 pad;
+	struct probe_place p[PROBE_PLACES_MAX];
+};
+
+/* An inode a rename put at a watched path (map replaced, by its key),
+ * trusted only while it is the same inode. */
+struct probe_replaced {
+	__u64 inode;         /* the struct inode's address */
+	__u64 ktime;         /* when (user space drops entries older than its
+				last reading of the list) */
+	__u32 gen;           /* its i_generation */
+	__u32 item;
 };
 
 #endif

@@ -54,15 +54,32 @@ static void doom(watch_list *w, int fd)
 	w->doomed[w->ndoomed++] = fd;
 }
 
+/* The directory holding a file's real path. */
+static int dir_of(const char *real)
+{
+	const char *slash = strrchr(real, '/');
+	char *dir;
+	int fd;
+
+	if (!slash)
+		return -1;
+	dir = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	return fd;
+}
+
 /* The item's inode, from a descriptor of it (no race between the name and
- * the number).  The previous descriptor goes to *oldfd. */
-static bool item_stat(struct watch_item *it, int *oldfd)
+ * the number).  The previous descriptors go to old[0] (the inode's) and
+ * old[1] (its directory's). */
+static bool item_stat(struct watch_item *it, int old[2])
 {
 	struct stat st;
 	int fd = it->name_only ? -1 : open(it->path, O_PATH | O_CLOEXEC);
 
-	*oldfd = it->fd;
-	it->fd = -1;
+	old[0] = it->fd;
+	old[1] = it->dirfd;
+	it->fd = it->dirfd = -1;
 	free(it->real);
 	it->real = NULL;
 	if (fd < 0 || fstat(fd, &st)) {
@@ -79,6 +96,8 @@ static bool item_stat(struct watch_item *it, int *oldfd)
 	it->mode = st.st_mode;
 	if (S_ISDIR(st.st_mode))
 		it->dir = true;
+	if (!it->dir && it->real)
+		it->dirfd = dir_of(it->real);
 	return true;
 }
 
@@ -95,6 +114,8 @@ static void item_clear(struct watch_item *it)
 	free(it->real);
 	if (it->fd >= 0)
 		close(it->fd);
+	if (it->dirfd >= 0)
+		close(it->dirfd);
 }
 
 /* The inode an item had before it changed, if another name still links it. */
@@ -122,6 +143,7 @@ static void keep_former(watch_list *w, const struct watch_item *it,
 	f->key = *old;
 	f->mode = mode;
 	f->fd = fd;
+	f->dirfd = -1;
 }
 
 static bool key_current(const watch_list *w, const struct probe_inode_key *k)
@@ -196,13 +218,13 @@ watch_list *watch_list_new(const char *const *paths, size_t n)
 
 		if (!len)
 			continue;
-		int none;
+		int none[2];
 
 		it->path = xstrdup(paths[i]);
 		it->name_only = !strncmp(paths[i], "*/", 2);
 		it->dir = !it->name_only && paths[i][len - 1] == '/';
-		it->fd = -1;
-		item_stat(it, &none);
+		it->fd = it->dirfd = -1;
+		item_stat(it, none);
 		w->n++;
 	}
 	collect_names(w);
@@ -247,17 +269,20 @@ size_t watch_list_refresh(watch_list *w, watch_change_fn fn, void *ctx)
 		struct probe_inode_key old = it->key;
 		uint32_t mode = it->mode;
 		bool was = it->present;
-		int oldfd;
+		int oldfd[2];
 
-		item_stat(it, &oldfd);
+		item_stat(it, oldfd);
 		if (was == it->present && (!was || !memcmp(&old, &it->key, sizeof(old)))) {
-			doom(w, it->fd);       /* the same inode: keep the first descriptor */
-			it->fd = oldfd;
+			doom(w, it->fd);       /* the same inode: keep the first descriptors */
+			doom(w, it->dirfd);
+			it->fd = oldfd[0];
+			it->dirfd = oldfd[1];
 			continue;
 		}
 		changed++;
+		doom(w, oldfd[1]);
 		if (was)
-			keep_former(w, it, &old, mode, oldfd);
+			keep_former(w, it, &old, mode, oldfd[0]);
 		if (fn)
 			fn(ctx, it, &old, was);
 	}

@@ -19,7 +19,8 @@
  * the oldest dropped).  Each item holds an O_PATH descriptor of its inode,
  * so a number in the kernel's maps always names the file it was taken
  * from; descriptors of inodes no longer watched are only closed by
- * watch_list_release, once the maps no longer hold them. */
+ * watch_list_release, once the maps no longer hold them.  A file item
+ * holds its directory open too, for the kernel's maps (replace.bpf.h). */
 #ifndef BPFALERT_WATCH_H
 #define BPFALERT_WATCH_H
 
@@ -41,6 +42,9 @@ struct watch_item {
 	int fd;                     /* O_PATH descriptor of the inode when present,
 				       else -1: held, the inode cannot be freed and
 				       its number reused while it is watched */
+	int dirfd;                  /* a file's: O_PATH descriptor of the directory
+				       holding real, else -1 (where the kernel
+				       looks when a rename replaces the file) */
 };
 
 typedef struct watch_list watch_list;

@@ -1815,6 +1815,33 @@ END_TEST
 
 /* ---- what the kernel hides ------------------------------------------- */
 
+/* Replace by rename, the new file read at once through a hard link of
+ * another name made before the rename: no open names the watched path, so
+ * only its new inode can match, and the kernel watches it from the
+ * rename's exit, before user space could read the list again (the test
+ * runs no loop meanwhile). */
+START_TEST(replaced_by_rename_is_watched_in_the_kernel_at_once)
+{
+	const char *rel[] = { "swapped" };
+	char *f = write_file(F.dir, "swapped", "old\n"), *alias = path_in("alias-of-new");
+	char *script = xasprintf("cd %s && cp swapped swapped.new && ln swapped.new alias-of-new && "
+				 "mv swapped.new swapped && /usr/bin/cat alias-of-new", F.dir);
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	own_load(&o, rel, 1);
+	pid = sh(script);
+	own_await(&o, &(struct want){ .kind = "process_kprobe",
+				      .pid = child_of(&o, pid, "/usr/bin/cat"), .path = alias,
+				      .watched = f, .mask = 4 });
+	own_free(&o);
+	free(script);
+	free(alias);
+	free(f);
+}
+END_TEST
+
 /* A shared mapping of a watched file, made PROT_READ (a read) and then
  * writable with mprotect: a write, though no mmap asked for one. */
 START_TEST(mprotect_write_of_a_shared_read_mapping)
@@ -1934,6 +1961,7 @@ Suite *probes_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, overlay_of_a_watched_directory_names_the_watched_path);
 	tcase_add_test(tc, mprotect_write_of_a_shared_read_mapping);
+	tcase_add_test(tc, replaced_by_rename_is_watched_in_the_kernel_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
