@@ -556,6 +556,20 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_INODE_REMOVEXATTR] = "the removexattr family or security_inode_removexattr",
 };
 
+/* The calls on directory entries are seen through the system calls'
+ * tracepoints on every hook path. */
+static bool by_tracepoints(enum policy_call c)
+{
+	switch (c) {
+	case PCALL_SYS_LINKAT: case PCALL_PATH_UNLINK: case PCALL_PATH_LINK:
+	case PCALL_PATH_RENAME: case PCALL_INODE_UNLINK: case PCALL_INODE_LINK:
+	case PCALL_INODE_RENAME:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void policy_describe(const policy_set *set, const char *files_hook, FILE *out)
 {
 	for (size_t pi = 0; pi < set->n; pi++) {
@@ -574,7 +588,8 @@ void policy_describe(const policy_set *set, const char *files_hook, FILE *out)
 			fprintf(out, ")%s -> %s events\n", h->has_return ? " returning int" : "",
 				h->lsm ? "process_lsm" : "process_kprobe");
 			fprintf(out, "    seen through %s; this kernel: %s\n", sources[h->what],
-				files_hook);
+				by_tracepoints(h->what) ? "the system calls' tracepoints, whatever "
+				"the file probe attaches to" : files_hook);
 			fputs("    watched in the kernel:", out);
 			for (size_t i = 0; i < w.n; i++) {
 				fprintf(out, " %s", w.v[i]);
