@@ -141,6 +141,34 @@ static void load_arg_matches(struct yctx *c, struct policy_hook *h, ynode *list,
 	}
 }
 
+/* An entry's operator among `ops`, or -1 (reported) when it has none or
+ * another. */
+static int entry_op(struct yctx *c, ynode *e, const enum policy_op *ops, size_t nops,
+		    const char *where)
+{
+	ynode *on = py_get(c, e, "operator");
+	if (!on) {
+		ERR(c, e, "%s needs an 'operator'", where);
+		return -1;
+	}
+	return op_of(c, on, ops, nops, where);
+}
+
+/* Appends m, with the operator op and the values of entry e, to the list
+ * (v, n); unless the values, the operator or the rest of the entry (ok)
+ * are wrong: then m is dropped. */
+static void add_entry(struct yctx *c, ynode *e, struct policy_match m, int op, bool numbers,
+		      bool ok, struct policy_match **v, size_t *n)
+{
+	ok = load_values(c, py_get(c, e, "values"), &m.values, numbers) && op >= 0 && ok;
+	if (!ok) {
+		py_values_free(&m.values);
+		return;
+	}
+	m.op = op;
+	add_match(v, n, &m);
+}
+
 static void load_binaries(struct yctx *c, ynode *list, struct policy_selector *s)
 {
 	static const char *const keys[] = { "operator", "values", "followChildren", NULL };
@@ -154,19 +182,11 @@ static void load_binaries(struct yctx *c, ynode *list, struct policy_selector *s
 			continue;
 		py_check_keys(c, e, "matchBinaries", keys);
 		struct policy_match m = { 0 };
-		ynode *on = py_get(c, e, "operator"), *fc = py_get(c, e, "followChildren");
-		int op = on ? op_of(c, on, ops, 6, "matchBinaries") : -1;
-		if (!on)
-			ERR(c, e, "matchBinaries needs an 'operator'");
+		ynode *fc = py_get(c, e, "followChildren");
+		int op = entry_op(c, e, ops, 6, "matchBinaries");
 		if (fc && !py_parse_bool(py_scalar(fc), &m.follow))
 			ERR(c, fc, "'followChildren' must be true or false");
-		bool ok = load_values(c, py_get(c, e, "values"), &m.values, false) && op >= 0;
-		if (!ok) {
-			py_values_free(&m.values);
-			continue;
-		}
-		m.op = op;
-		add_match(&s->binaries, &s->nbinaries, &m);
+		add_entry(c, e, m, op, false, true, &s->binaries, &s->nbinaries);
 	}
 }
 
@@ -183,24 +203,15 @@ static void load_pids(struct yctx *c, ynode *list, struct policy_selector *s)
 			continue;
 		py_check_keys(c, e, "matchPIDs", keys);
 		struct policy_match m = { 0 };
-		ynode *on = py_get(c, e, "operator"), *ff = py_get(c, e, "followForks");
-		ynode *ns = py_get(c, e, "isNamespacePID");
+		ynode *ff = py_get(c, e, "followForks"), *ns = py_get(c, e, "isNamespacePID");
 		bool nspid = false;
-		int op = on ? op_of(c, on, ops, 2, "matchPIDs") : -1;
-		if (!on)
-			ERR(c, e, "matchPIDs needs an 'operator'");
+		int op = entry_op(c, e, ops, 2, "matchPIDs");
 		if (ff && !py_parse_bool(py_scalar(ff), &m.follow))
 			ERR(c, ff, "'followForks' must be true or false");
 		if (ns && (!py_parse_bool(py_scalar(ns), &nspid) || nspid))
 			ERR(c, ns, "unsupported 'isNamespacePID: %s' (PIDs are the host's)",
 			    py_scalar(ns) ? py_scalar(ns) : "?");
-		bool ok = load_values(c, py_get(c, e, "values"), &m.values, true) && op >= 0;
-		if (!ok) {
-			py_values_free(&m.values);
-			continue;
-		}
-		m.op = op;
-		add_match(&s->pids, &s->npids, &m);
+		add_entry(c, e, m, op, true, true, &s->pids, &s->npids);
 	}
 }
 
@@ -218,16 +229,14 @@ static void load_namespaces(struct yctx *c, ynode *list, struct policy_selector 
 			continue;
 		py_check_keys(c, e, "matchNamespaces", keys);
 		struct policy_match m = { 0 };
-		ynode *kn = py_get(c, e, "namespace"), *on = py_get(c, e, "operator");
+		ynode *kn = py_get(c, e, "namespace");
 		bool kind_ok = false;
 		for (size_t k = 0; py_scalar(kn) && kinds[k]; k++)
 			kind_ok = kind_ok || !strcmp(py_scalar(kn), kinds[k]);
 		if (!kind_ok)
 			ERR(c, kn ? kn : e, "matchNamespaces needs a 'namespace' (Uts, Ipc, Mnt, Pid, "
 			    "Net, Cgroup, User, Time, ...)");
-		int op = on ? op_of(c, on, ops, 2, "matchNamespaces") : -1;
-		if (!on)
-			ERR(c, e, "matchNamespaces needs an 'operator'");
+		int op = entry_op(c, e, ops, 2, "matchNamespaces");
 		bool ok = load_values(c, py_get(c, e, "values"), &m.values, false) && op >= 0 && kind_ok;
 		for (size_t k = 0; ok && k < m.values.n; k++)
 			if (strcmp(m.values.v[k], "host_ns")) {
