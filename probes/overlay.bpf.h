@@ -75,7 +75,11 @@ static __always_inline bool overlay_watched(struct inode *inode, struct probe_in
 	struct ovl_inode *oi;
 	struct dentry *upper;
 
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+	/* overlayfs is a module (Debian's kernels): its types are in its own
+	 * BTF, which libbpf finds only while it is loaded.  Without them the
+	 * relocations below fail and the verifier must not reach them. */
+	if (!bpf_core_type_exists(struct ovl_inode) ||
+	    BPF_CORE_READ(inode, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
 		return false;
 	oi = (struct ovl_inode *)((void *)inode - bpf_core_field_offset(struct ovl_inode, vfs_inode));
 	upper = BPF_CORE_READ(oi, __upperdentry);
