@@ -52,6 +52,10 @@
 
 #define WAIT_MS 10000
 
+/* trusted.*, not user.*: tmpfs (the test-kernels guests' /tmp) has user
+ * extended attributes only since 6.6; the tests run as root. */
+#define TEST_XATTR "trusted.bpfalert"
+
 struct collector {
 	struct json_object **ev;
 	size_t n, cap;
@@ -821,7 +825,7 @@ static int fd_op_run(void *arg)
 	case OP_FCHOWN:
 		return fchown(o->fd, 0, 0) ? 1 : 0;
 	case OP_FSETXATTR:
-		return fsetxattr(o->fd, "user.bpfalert", "x", 1, 0) ? 1 : 0;
+		return fsetxattr(o->fd, TEST_XATTR, "x", 1, 0) ? 1 : 0;
 	case OP_MPROTECT_WRITE:
 		m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, o->fd, 0);
 		if (m == MAP_FAILED || mprotect(m, 4096, PROT_READ | PROT_WRITE))
@@ -901,7 +905,7 @@ START_TEST(metadata_changes_by_name_through_a_hard_link)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(setxattr(F.hard, "user.bpfalert", "y", 1, 0) ? 1 : 0);
+		_exit(setxattr(F.hard, TEST_XATTR, "y", 1, 0) ? 1 : 0);
 	ck_assert_int_eq(reap(pid), 0);
 	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .watched = F.watched,
 			      .mask = PROBE_MAY_WRITE, .fn = "setxattr" });
