@@ -709,7 +709,8 @@ static void on_entry_change(bpf_source *s, const struct probe_name *r)
 {
 	char *name = kstr(r->name, sizeof(r->name), sizeof(r->name));
 	char *name2 = kstr(r->name2, sizeof(r->name2), sizeof(r->name2));
-	bool is_link = r->hook == PROBE_HOOK_SYS_LINK || r->hook == PROBE_HOOK_SYS_LINKAT;
+	bool is_link = r->hook == PROBE_HOOK_SYS_LINK || r->hook == PROBE_HOOK_SYS_LINKAT ||
+		       r->hook == PROBE_HOOK_IO_LINKAT;
 	char *path = NULL, *watched = NULL;
 
 	entry_policies(s, r, name, name2);
@@ -738,6 +739,9 @@ static bool name_refreshes(uint32_t hook)
 	case PROBE_HOOK_SYS_RENAMEAT2:
 	case PROBE_HOOK_SYS_LINK:
 	case PROBE_HOOK_SYS_LINKAT:
+	case PROBE_HOOK_IO_RENAMEAT:
+	case PROBE_HOOK_IO_UNLINKAT:
+	case PROBE_HOOK_IO_LINKAT:
 		return true;
 	}
 	return false;
@@ -1019,23 +1023,28 @@ static char *host_name(void)
 }
 
 /* What the file probe cannot see on this kernel, said once at start-up
- * and kept for the metrics.  Only the syscall path needs these programs:
- * the security_* hooks see io_uring's and AIO's reads and writes. */
+ * and kept for the metrics.  Only the syscall path needs most of these
+ * programs (the security_* hooks see io_uring's and AIO's reads and
+ * writes); every path needs the io_uring requests on names. */
 static void note_blind_spots(bpf_source *s)
 {
 	static const struct {
 		const char *prog, *what, *why;
+		bool all_paths;
 	} needed[] = {
-		{ "uring_complete_btf", "io_uring", "tp_btf/io_uring_complete" },
-		{ "sys_enter_io_submit", "aio", "the io_submit tracepoint (bpf_loop, 5.17)" },
-		{ "sys_enter_mmap", "mmap", "the mmap tracepoint" },
-		{ "sys_exit_mprotect", "mprotect", "the mprotect tracepoint (bpf_find_vma, 5.17)" },
+		{ "uring_complete_btf", "io_uring", "tp_btf/io_uring_complete", false },
+		{ "sys_enter_io_submit", "aio", "the io_submit tracepoint (bpf_loop, 5.17)", false },
+		{ "sys_enter_mmap", "mmap", "the mmap tracepoint", false },
+		{ "sys_exit_mprotect", "mprotect", "the mprotect tracepoint (bpf_find_vma, 5.17)",
+		  false },
+		{ "uring_submit_btf", "io_uring_names", "tp_btf/io_uring_submit_req (5.19)", true },
 	};
+	bool lsm = loader_files_lsm(s->ld);
 
-	if (!loader_hook(s->ld, LOADER_FILES) || loader_files_lsm(s->ld))
+	if (!loader_hook(s->ld, LOADER_FILES))
 		return;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
-		if (loader_prog_running(s->ld, needed[i].prog))
+		if ((lsm && !needed[i].all_paths) || loader_prog_running(s->ld, needed[i].prog))
 			continue;
 		log_warn("probe: files: %s accesses are not seen: this kernel refused %s",
 			 needed[i].what, needed[i].why);

@@ -50,6 +50,7 @@ struct variant_def {
  * that place_resolve finds). */
 #define NAME_PROGS                                                             \
 	O("place_resolve", AK_RUN, ""),                                        \
+	O("uring_submit_btf", AK_TP_BTF, "io_uring_submit_req"),               \
 	O("sys_enter_unlinkat", AK_TP, "syscalls/sys_enter_unlinkat"),         \
 	O("sys_enter_unlink", AK_TP, "syscalls/sys_enter_unlink"),             \
 	O("sys_enter_renameat", AK_TP, "syscalls/sys_enter_renameat"),         \

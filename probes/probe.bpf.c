@@ -798,6 +798,10 @@ FD_META(fremovexattr, PROBE_HOOK_SYS_FREMOVEXATTR)
 #define IORING_OP_FSETXATTR   41
 #define IORING_OP_READ_MULTISHOT 49
 #define IORING_OP_FTRUNCATE   55
+#define IORING_OP_RENAMEAT    35
+#define IORING_OP_UNLINKAT    36
+#define IORING_OP_LINKAT      39
+#define IORING_OP_SETXATTR    42
 
 static __always_inline int uring_open(void *ctx, struct io_kiocb *req)
 {
@@ -942,17 +946,21 @@ static __noinline bool basename_watched(const char *uname)
 	return bpf_map_lookup_elem(&watch_names, &k) != NULL;
 }
 
-/* always: every call, not only those naming a watched basename (the
- * rare calls, whose name user space resolves to an inode). */
-static __always_inline int name_call_at2(void *ctx, __u32 hook, int dirfd, const char *name,
-					 int dirfd2, const char *name2, bool always, __u32 at_flags)
+static __always_inline void name_copy(char *dst, const char *src, bool kernel)
 {
-	struct probe_name *r;
+	long n = !src ? -1 : kernel ? bpf_probe_read_kernel_str(dst, PROBE_NAME_MAX, src)
+				    : bpf_probe_read_user_str(dst, PROBE_NAME_MAX, src);
 
-	stat_inc(PROBE_STAT_NAME_SEEN);
-	if (!always && !basename_watched(name) && !(name2 && basename_watched(name2)))
-		return 0;
-	r = RESERVE(struct probe_name);
+	if (n < 0)
+		dst[0] = 0;
+}
+
+/* One probe_name record; the names in user memory, or the kernel's. */
+static __always_inline int send_name(void *ctx, __u32 hook, int dirfd, const char *name,
+				     int dirfd2, const char *name2, __u32 at_flags, bool kernel)
+{
+	struct probe_name *r = RESERVE(struct probe_name);
+
 	if (!r)
 		return 0;
 	fill_hdr(&r->h, PROBE_REC_NAME, current_task());
@@ -960,13 +968,21 @@ static __always_inline int name_call_at2(void *ctx, __u32 hook, int dirfd, const
 	r->dirfd = dirfd;
 	r->at_flags = at_flags;
 	r->dirfd2 = dirfd2;
-	if (bpf_probe_read_user_str(r->name, sizeof(r->name), name) < 0)
-		r->name[0] = 0;
-	r->name2[0] = 0;
-	if (name2 && bpf_probe_read_user_str(r->name2, sizeof(r->name2), name2) < 0)
-		r->name2[0] = 0;
+	name_copy(r->name, name, kernel);
+	name_copy(r->name2, name2, kernel);
 	SUBMIT(ctx, r);
 	return 0;
+}
+
+/* always: every call, not only those naming a watched basename (the
+ * rare calls, whose name user space resolves to an inode). */
+static __always_inline int name_call_at2(void *ctx, __u32 hook, int dirfd, const char *name,
+					 int dirfd2, const char *name2, bool always, __u32 at_flags)
+{
+	stat_inc(PROBE_STAT_NAME_SEEN);
+	if (!always && !basename_watched(name) && !(name2 && basename_watched(name2)))
+		return 0;
+	return send_name(ctx, hook, dirfd, name, dirfd2, name2, at_flags, false);
 }
 
 static __always_inline int name_call_at(void *ctx, __u32 hook, int dirfd, const char *name,
@@ -990,6 +1006,50 @@ static __always_inline int entry_call(void *ctx, __u32 hook, int dirfd, const ch
 	bool dirs = *(volatile __u32 *)&watch_ndirs != 0;
 
 	return name_call_at2(ctx, hook, dirfd, name, dirfd2, name2, dirs, 0);
+}
+
+/* io_uring's requests on names (rename, unlink, link, setxattr) complete
+ * with their names freed: each is sent once prepared, at the
+ * io_uring_submit_req tracepoint (typed since 5.19: struct io_kiocb), as
+ * the system calls are at entry, its names as the kernel copied them.
+ * They are rare: every one goes to user space, which resolves the names
+ * against the submitter's directories as for the system calls. */
+static __always_inline const char *kname(struct filename *f)
+{
+	return f ? BPF_CORE_READ(f, name) : NULL;
+}
+
+static __always_inline int uring_named(void *ctx, struct io_kiocb *req)
+{
+	void *cmd = &req->cmd;
+	struct io_rename *rn = cmd;
+	struct io_unlink *un = cmd;
+	struct io_link *ln = cmd;
+	struct io_xattr *xa = cmd;
+
+	switch (BPF_CORE_READ(req, opcode)) {
+	case IORING_OP_RENAMEAT:
+		return send_name(ctx, PROBE_HOOK_IO_RENAMEAT, BPF_CORE_READ(rn, old_dfd),
+				 kname(BPF_CORE_READ(rn, oldpath)), BPF_CORE_READ(rn, new_dfd),
+				 kname(BPF_CORE_READ(rn, newpath)), 0, true);
+	case IORING_OP_UNLINKAT:
+		return send_name(ctx, PROBE_HOOK_IO_UNLINKAT, BPF_CORE_READ(un, dfd),
+				 kname(BPF_CORE_READ(un, filename)), PROBE_AT_FDCWD, NULL, 0, true);
+	case IORING_OP_LINKAT:
+		return send_name(ctx, PROBE_HOOK_IO_LINKAT, BPF_CORE_READ(ln, old_dfd),
+				 kname(BPF_CORE_READ(ln, oldpath)), BPF_CORE_READ(ln, new_dfd),
+				 kname(BPF_CORE_READ(ln, newpath)), 0, true);
+	case IORING_OP_SETXATTR:
+		return send_name(ctx, PROBE_HOOK_IO_SETXATTR, PROBE_AT_FDCWD,
+				 kname(BPF_CORE_READ(xa, filename)), PROBE_AT_FDCWD, NULL, 0, true);
+	}
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(uring_submit_btf, struct io_kiocb *req)
+{
+	return req ? uring_named(ctx, req) : 0;
 }
 
 #define ARG(ctx, i) ((const char *)(ctx)->args[i])

@@ -111,6 +111,10 @@ enum probe_hook {
 	PROBE_HOOK_SYS_MPROTECT,      /* a shared file mapping made writable */
 	PROBE_HOOK_SYS_PKEY_MPROTECT,
 	PROBE_HOOK_SECURITY_FILE_MPROTECT,
+	PROBE_HOOK_IO_RENAMEAT,       /* io_uring requests on names */
+	PROBE_HOOK_IO_UNLINKAT,
+	PROBE_HOOK_IO_LINKAT,
+	PROBE_HOOK_IO_SETXATTR,
 	PROBE_HOOK_MAX,
 };
 

@@ -201,6 +201,10 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_SYS_MPROTECT] = SYS("mprotect"),
 		[PROBE_HOOK_SYS_PKEY_MPROTECT] = SYS("pkey_mprotect"),
 		[PROBE_HOOK_SECURITY_FILE_MPROTECT] = "security_file_mprotect",
+		[PROBE_HOOK_IO_RENAMEAT] = "io_renameat",
+		[PROBE_HOOK_IO_UNLINKAT] = "io_unlinkat",
+		[PROBE_HOOK_IO_LINKAT] = "io_linkat",
+		[PROBE_HOOK_IO_SETXATTR] = "io_setxattr",
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])

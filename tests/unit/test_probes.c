@@ -1846,6 +1846,115 @@ START_TEST(replaced_by_rename_is_watched_in_the_kernel_at_once)
 }
 END_TEST
 
+/* io_uring's requests on names, in a watched directory: a file linked and
+ * renamed into it, one unlinked from it; no system call names them. */
+struct uring_names {
+	const char *outside, *outside2, *linked, *moved, *victim;
+};
+
+static int uring_name_ops(void *arg)
+{
+	const struct uring_names *u = arg;
+	struct io_uring_sqe sqe;
+	struct ring r;
+
+	if (ring_open(&r))
+		return 1;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_LINKAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uintptr_t)u->outside;
+	sqe.len = (uint32_t)AT_FDCWD;
+	sqe.addr2 = (uintptr_t)u->linked;
+	if (ring_run(&r, &sqe) < 0)
+		return 2;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_RENAMEAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uintptr_t)u->outside2;
+	sqe.len = (uint32_t)AT_FDCWD;
+	sqe.addr2 = (uintptr_t)u->moved;
+	if (ring_run(&r, &sqe) < 0)
+		return 3;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_UNLINKAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uintptr_t)u->victim;
+	return ring_run(&r, &sqe) < 0 ? 4 : 0;
+}
+
+START_TEST(io_uring_links_renames_and_unlinks_in_a_watched_directory)
+{
+	const char *rel[] = { "udrop.d/" };
+	char *d = path_in("udrop.d");
+	struct uring_names u;
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	u.outside = write_file(F.dir, "u-outside", "x\n");
+	u.outside2 = write_file(F.dir, "u-outside2", "y\n");
+	u.linked = path_in("udrop.d/linked");
+	u.moved = path_in("udrop.d/moved");
+	u.victim = write_file(d, "victim", "v\n");
+	own_load(&o, rel, 1);
+	pid = in_child(uring_name_ops, &u);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.linked,
+				      .watched = u.linked, .mask = 2, .fn = "io_linkat" });
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.moved,
+				      .watched = u.moved, .mask = 2, .fn = "io_renameat" });
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.victim,
+				      .watched = u.victim, .mask = 2, .fn = "io_unlinkat" });
+	own_free(&o);
+	free(d);
+	free((char *)u.outside);
+	free((char *)u.outside2);
+	free((char *)u.linked);
+	free((char *)u.moved);
+	free((char *)u.victim);
+}
+END_TEST
+
+/* An open into a direct descriptor (a slot of the ring's own table, in no
+ * process's) and a read through it: the read is seen, with the file. */
+static int uring_direct_read(void *path)
+{
+	struct io_uring_sqe sqe;
+	struct ring r;
+	int slots[1] = { -1 };
+	char buf[16];
+
+	if (ring_open(&r) || syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_FILES, slots, 1))
+		return 1;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_OPENAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uintptr_t)path;
+	sqe.open_flags = O_RDONLY;
+	sqe.file_index = 1;             /* slot 0 */
+	if (ring_run(&r, &sqe) < 0)
+		return 2;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_READ;
+	sqe.flags = IOSQE_FIXED_FILE;
+	sqe.fd = 0;
+	sqe.addr = (uintptr_t)buf;
+	sqe.len = sizeof(buf);
+	return ring_run(&r, &sqe) < 0 ? 3 : 0;
+}
+
+START_TEST(io_uring_read_through_a_direct_descriptor)
+{
+	pid_t pid;
+
+	need_probes();
+	pid = in_child(uring_direct_read, F.watched);
+	await(&(struct want){ .kind = "process_kprobe", .pid = pid, .path = F.watched,
+			      .watched = F.watched, .mask = PROBE_MAY_READ });
+}
+END_TEST
+
 /* A shared mapping of a watched file, made PROT_READ (a read) and then
  * writable with mprotect: a write, though no mmap asked for one. */
 START_TEST(mprotect_write_of_a_shared_read_mapping)
@@ -1966,6 +2075,8 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, overlay_of_a_watched_directory_names_the_watched_path);
 	tcase_add_test(tc, mprotect_write_of_a_shared_read_mapping);
 	tcase_add_test(tc, replaced_by_rename_is_watched_in_the_kernel_at_once);
+	tcase_add_test(tc, io_uring_links_renames_and_unlinks_in_a_watched_directory);
+	tcase_add_test(tc, io_uring_read_through_a_direct_descriptor);
 	suite_add_tcase(s, tc);
 	return s;
 }
