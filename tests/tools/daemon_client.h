@@ -36,6 +36,14 @@ static DC_UNUSED int dc_wait_ms(void)
 }
 #define WAIT_MS dc_wait_ms()
 
+/* The guard on start-up and reload readiness alone: loading the probes
+ * verifies about 90 programs, which on a busy two-core machine has taken
+ * over 100 s.  Only a daemon that never gets ready waits it out. */
+static DC_UNUSED int dc_ready_ms(void)
+{
+	return 10 * dc_wait_ms();
+}
+
 static DC_UNUSED void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -49,11 +57,12 @@ struct daemon_proc {
 	char *log;
 };
 
-/* Waits for a datagram starting with `state` on the notify socket. */
+/* Waits for a datagram starting with `state` on the notify socket (at most
+ * dc_ready_ms; at once when the daemon has exited). */
 static DC_UNUSED bool wait_notify(struct daemon_proc *d, const char *state)
 {
 	struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
-	for (int waited = 0; waited < WAIT_MS; waited += 100) {
+	for (int waited = 0, limit = dc_ready_ms(); waited < limit; waited += 100) {
 		if (poll(&p, 1, 100) == 1) {
 			char buf[256];
 			ssize_t n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0);

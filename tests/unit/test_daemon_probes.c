@@ -164,7 +164,9 @@ Suite *daemon_probes_suite(void)
 	Suite *s = suite_create("daemon_probes");
 	TCase *tc = tcase_create("bpf");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
+	/* each test starts a daemon that loads the probes: over 100 s when
+	 * the machine is busy (see dc_ready_ms) */
+	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, seed_alerts_fire_on_the_seed_commands);
 	tcase_add_test(tc, file_access_resolves_path_mask_and_process);
 	suite_add_tcase(s, tc);

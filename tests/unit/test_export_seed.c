@@ -159,7 +159,9 @@ Suite *export_seed_suite(void)
 	Suite *s = suite_create("export_seed");
 	TCase *tc = tcase_create("bpf");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
+	/* the test starts a daemon that loads the probes: over 100 s when
+	 * the machine is busy (see dc_ready_ms) */
+	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, seed_pipeline_replaced_end_to_end);
 	suite_add_tcase(s, tc);
 	return s;
