@@ -561,9 +561,11 @@ static void lex_symbol(struct lexer *lx)
 		size_t k = start;
 		while (k < end && lx->s[k] == '!')
 			k++;
-		if (k == end) { /* "!", "!!": negations, one at a time */
-			push(lx, TK_BANG, start, 1);
-			lx->pos = start + 1;
+		if (k == end) { /* "!", "!!": negations, one token each,
+				   all of the run at once (not rescanned per '!') */
+			for (k = start; k < end; k++)
+				push(lx, TK_BANG, k, 1);
+			lx->pos = end;
 			return;
 		}
 	}
