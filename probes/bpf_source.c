@@ -91,6 +91,8 @@ struct bpf_source {
 	size_t npending;
 	const char *names[LOADER_NPROBES], *hooks[LOADER_NPROBES];
 	size_t nhooks;
+	bool kernel_entries;             /* renames, links, unlinks reported by the
+					    LSM programs on them */
 	const char *blind[8];            /* accesses the file probe cannot see */
 	size_t nblind;
 	char *exe;                       /* from the last exe record ... */
@@ -714,13 +716,16 @@ static void on_entry_change(bpf_source *s, const struct probe_name *r)
 	char *path = NULL, *watched = NULL;
 
 	entry_policies(s, r, name, name2);
-
+	/* the LSM programs report the entries themselves (lsm.bpf.h) */
+	if (s->kernel_entries)
+		goto out;
 	if (name2[0])
 		watched = entry_watched(s, r, name2, r->dirfd2, &path);
 	if (!watched && !is_link)
 		watched = entry_watched(s, r, name, r->dirfd, &path);
 	if (watched)
 		emit_file(s, &r->h, r->hook, path, watched, 0, PROBE_MAY_WRITE, 0, 0);
+out:
 	free(watched);
 	free(path);
 	free(name);
@@ -1166,6 +1171,9 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 	log_info("probe: %zu processes read from %s", seeded, s->proc_root);
 	note_hooks(s);
 	note_blind_spots(s);
+	s->kernel_entries = loader_prog_running(s->ld, "unlink_lsm") &&
+			    loader_prog_running(s->ld, "link_lsm") &&
+			    loader_prog_running(s->ld, "rename_lsm");
 	s->tick = loop_timer_at(s->l, loop_now() + TICK_MS, on_tick, s);
 	return 0;
 }

@@ -83,4 +83,43 @@ int BPF_PROG(rmxattr_lsm, void *idmap, struct dentry *dentry, const char *name, 
 	return ret;
 }
 
+/* Renames, links and unlinks as the kernel resolved them (with
+ * CONFIG_SECURITY_PATH): a watched file, or an entry of a watched
+ * directory, written.  User space then leaves these calls' own records
+ * to the policies.  A rename is reported under the new name (a watched
+ * file moved, or a file moved into a watched directory), under the old one
+ * (moved out of one; the repeat suppression folds it into the first for
+ * the same inode) and as the file it replaces. */
+#define ENTRY_ACCESS(hook) ACCESS(PROBE_MAY_WRITE, PROBE_KIND_ENTRY, hook, true)
+
+SEC("lsm/path_unlink")
+int BPF_PROG(unlink_lsm, const struct path *dir, struct dentry *dentry, int ret)
+{
+	report(ctx, dentry, BPF_CORE_READ(dir, mnt), ENTRY_ACCESS(PROBE_HOOK_SECURITY_PATH_UNLINK));
+	return ret;
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(link_lsm, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	report_as(ctx, BPF_CORE_READ(old_dentry, d_inode), new_dentry, BPF_CORE_READ(new_dir, mnt),
+		  ENTRY_ACCESS(PROBE_HOOK_SECURITY_PATH_LINK));
+	return ret;
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(rename_lsm, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	struct vfsmount *to = BPF_CORE_READ(new_dir, mnt);
+
+	report_as(ctx, BPF_CORE_READ(old_dentry, d_inode), new_dentry, to,
+		  ENTRY_ACCESS(PROBE_HOOK_SECURITY_PATH_RENAME));
+	report(ctx, old_dentry, BPF_CORE_READ(old_dir, mnt),
+	       ENTRY_ACCESS(PROBE_HOOK_SECURITY_PATH_RENAME));
+	report(ctx, new_dentry, to, ENTRY_ACCESS(PROBE_HOOK_SECURITY_PATH_RENAME));
+	return ret;
+}
+
 #endif

@@ -357,19 +357,17 @@ struct access {
 	int ret;             /* the opens: the descriptor */
 };
 
-static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
-				  const struct access *a)
+/* The access to inode, reached at dentry: its own, or (a link or rename
+ * about to be made) the name it is getting. */
+static __always_inline int report_as(void *ctx, struct inode *inode, struct dentry *dentry,
+				     struct vfsmount *mnt, const struct access *a)
 {
 	struct task_struct *task;
 	struct match_info m;
 	struct probe_file *r;
-	struct inode *inode;
 	__u32 mask = a->mask, repeats, access;
 
-	if (!dentry || !mask)
-		return 0;
-	inode = BPF_CORE_READ(dentry, d_inode);
-	if (!inode)
+	if (!dentry || !mask || !inode)
 		return 0;
 	stat_inc(PROBE_STAT_FILE_SEEN);
 	if (!watch_match(inode, dentry, &m) && a->by_name && name_watched(dentry))
@@ -410,6 +408,12 @@ static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmo
 	path_walk(&r->path, dentry, mnt, task);
 	SUBMIT(ctx, r);
 	return 0;
+}
+
+static __always_inline int report(void *ctx, struct dentry *dentry, struct vfsmount *mnt,
+				  const struct access *a)
+{
+	return dentry ? report_as(ctx, BPF_CORE_READ(dentry, d_inode), dentry, mnt, a) : 0;
 }
 
 static __always_inline int report_file(void *ctx, struct file *file, const struct access *a)

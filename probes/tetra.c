@@ -205,6 +205,9 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_IO_UNLINKAT] = "io_unlinkat",
 		[PROBE_HOOK_IO_LINKAT] = "io_linkat",
 		[PROBE_HOOK_IO_SETXATTR] = "io_setxattr",
+		[PROBE_HOOK_SECURITY_PATH_UNLINK] = "security_path_unlink",
+		[PROBE_HOOK_SECURITY_PATH_LINK] = "security_path_link",
+		[PROBE_HOOK_SECURITY_PATH_RENAME] = "security_path_rename",
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])
