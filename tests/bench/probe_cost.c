@@ -5,7 +5,8 @@
  *   probe_cost [ITERATIONS]
  * ITERATIONS (200,000) open+read+close of an UNWATCHED file, three times:
  * without programs, with bpfalert's probes loaded (the shipped watch list
- * plus a file of its own, so the directory checks run too), and with an
+ * plus a file and a directory of its own, so the directory checks run
+ * even where the shipped directories do not exist), and with an
  * empty program ("r0 = 0; exit") attached where each of bpfalert's
  * programs that ran is attached.  Prints, per program: its hook, runs per
  * iteration, ns per run, the empty program's ns per run and the ratio;
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -210,29 +212,32 @@ static void prog_info(int fd, unsigned long long *runs, unsigned long long *ns)
 
 /* ---- the three runs ----------------------------------------------------- */
 
-static bpf_source *load(loop *l, const char *watched, char *err, size_t errlen)
+static bpf_source *load(loop *l, const char *watched, const char *wdir, char *err,
+		        size_t errlen)
 {
 	static const char *watch[] = { "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow",
-				       "/etc/sudoers", "/etc/sudoers.d/", "/root/.ssh/", NULL };
+				       "/etc/sudoers", "/etc/sudoers.d/", "/root/.ssh/", NULL, NULL };
 	struct bpf_source_config cfg = {
-		.exec = true, .exit = true, .fork = true, .watch = watch, .nwatch = 8,
+		.exec = true, .exit = true, .fork = true, .watch = watch, .nwatch = 9,
 		.ring_buffer_mb = 8, .proc_root = "/proc", .cgroup_root = "/sys/fs/cgroup",
 		.pods_root = "/var/log/pods", .node_name = "bench",
 	};
 	struct source_sink s = { .object = sink };
 
 	watch[7] = watched;
+	watch[8] = wdir;
 	return bpf_source_new(l, &cfg, &s, err, errlen);
 }
 
 /* bpfalert's programs: rows for those that ran during the loop. */
-static double run_probes(const char *unwatched, const char *watched, long n, const char **hook)
+static double run_probes(const char *unwatched, const char *watched, const char *wdir, long n,
+			 const char **hook)
 {
 	static struct probe_prog_stat a[MAXP], b[MAXP];
 	static char files_hook[128];
 	loop *l = loop_new();
 	char err[512];
-	bpf_source *s = load(l, watched, err, sizeof(err));
+	bpf_source *s = load(l, watched, wdir, err, sizeof(err));
 	const char *const *names, *const *hooks;
 	size_t na, nb, nh;
 	double wall;
@@ -324,7 +329,7 @@ static void print_table(long n, const char *hook, double bare, double probes, do
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 200000;
-	char dir[] = "/tmp/probe-cost-XXXXXX", *unwatched, *watched, old[8] = "0";
+	char dir[] = "/tmp/probe-cost-XXXXXX", *unwatched, *watched, *wdir, old[8] = "0";
 	double bare, probes, empty;
 	const char *hook = "?";
 	FILE *f;
@@ -336,6 +341,11 @@ int main(int argc, char **argv)
 	}
 	unwatched = xasprintf("%s/unwatched", dir);
 	watched = xasprintf("%s/watched", dir);
+	wdir = xasprintf("%s/wdir/", dir);
+	if (mkdir(wdir, 0700)) {
+		perror(wdir);
+		return 1;
+	}
 	f = fopen(STATS_SYSCTL, "re");
 	if (!f || !fgets(old, sizeof(old), f) || write_sysctl(STATS_SYSCTL, "1")) {
 		fprintf(stderr, "probe_cost: cannot turn on %s (root needed)\n", STATS_SYSCTL);
@@ -352,14 +362,16 @@ int main(int argc, char **argv)
 	}
 	loop_ns(unwatched, n / 10);         /* warm the caches */
 	bare = loop_ns(unwatched, n);
-	probes = run_probes(unwatched, watched, n, &hook);
+	probes = run_probes(unwatched, watched, wdir, n, &hook);
 	empty = run_empty(unwatched, n);
 	write_sysctl(STATS_SYSCTL, old);
 	print_table(n, hook, bare, probes, empty);
 	unlink(unwatched);
 	unlink(watched);
+	rmdir(wdir);
 	rmdir(dir);
 	free(unwatched);
 	free(watched);
+	free(wdir);
 	return 0;
 }
