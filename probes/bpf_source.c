@@ -545,18 +545,28 @@ static void on_file(bpf_source *s, const struct probe_file *r)
  * cwd or directory descriptor as /proc shows them; once the caller is
  * gone, an absolute name as this process sees it and a relative one from
  * the cwd the process cache knows. */
+/* `name` as the process cache knows the caller (absolute, or below its
+ * cwd), for a caller that is gone or whose /proc entry no longer
+ * resolves; NULL when the cache cannot tell. */
+static char *name_where_cached(bpf_source *s, const struct probe_name *r, const char *name,
+			       int dirfd)
+{
+	const struct proc *p = proccache_get(s->pc, r->h.pid);
+
+	if (name[0] == '/')
+		return xstrdup(name);
+	if (name[0] && dirfd == PROBE_AT_FDCWD && p && p->cwd)
+		return xasprintf("%s/%s", p->cwd, name);
+	return NULL;
+}
+
 static char *name_where(bpf_source *s, const struct probe_name *r, const char *name, int dirfd)
 {
 	char *proc = xasprintf("%s/%u", s->proc_root, r->h.pid);
-	const struct proc *p;
 	char *out = NULL;
 
 	if (access(proc, F_OK)) {
-		p = proccache_get(s->pc, r->h.pid);
-		if (name[0] == '/')
-			out = xstrdup(name);
-		else if (dirfd == PROBE_AT_FDCWD && p && p->cwd)
-			out = xasprintf("%s/%s", p->cwd, name);
+		out = name_where_cached(s, r, name, dirfd);
 	} else if (!name[0] && (r->at_flags & AT_EMPTY_PATH)) {
 		out = xasprintf("%s/fd/%d", proc, dirfd);
 	} else if (name[0] == '/') {
@@ -643,7 +653,15 @@ static void on_named_change(bpf_source *s, const struct probe_name *r)
 	char *where = name_where(s, r, name, r->dirfd);
 	struct stat st;
 	char *real = where ? name_resolve(where, r->at_flags & AT_SYMLINK_NOFOLLOW, &st) : NULL;
-	char *watched = real ? resolved_watched(s, real, &st) : NULL;
+	char *watched;
+
+	if (!real) {
+		/* the caller exited while its /proc entry was read */
+		free(where);
+		where = name_where_cached(s, r, name, r->dirfd);
+		real = where ? name_resolve(where, r->at_flags & AT_SYMLINK_NOFOLLOW, &st) : NULL;
+	}
+	watched = real ? resolved_watched(s, real, &st) : NULL;
 
 	if (watched)
 		emit_file(s, &r->h, r->hook, real, watched, st.st_mode, PROBE_MAY_WRITE, 0, 0);
@@ -682,6 +700,12 @@ static char *entry_path(bpf_source *s, const struct probe_name *r, const char *n
 	char *path = where ? entry_resolve(where) : NULL;
 
 	free(where);
+	if (!path && name[0]) {
+		/* the caller exited between this name and the other one */
+		where = name_where_cached(s, r, name, dirfd);
+		path = where ? entry_resolve(where) : NULL;
+		free(where);
+	}
 	return path;
 }
 
