@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../tools/daemon_client.h"
@@ -148,6 +150,20 @@ static void setup_entries(void)
 		"{process_kprobe_args_1_file_arg_path}|"
 		"{process_kprobe_policy_name}|{process_kprobe_bpfalert_hook}\";\n"
 		"  rule = \"process_kprobe_policy_name in (\\\"sys-linkat-passwd\\\", \\\"entries\\\")\";\n"
+		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
+}
+
+/* links-xattrs.yaml: the xattr, link and rename hooks of the copy, and a
+ * rule on their events (every path argument, the policy, the hook). */
+static void setup_links_xattrs(void)
+{
+	setup_with("policies/links-xattrs.yaml",
+		"alerts = ( { name = \"passwd links and xattrs\";\n"
+		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_path_arg_path}|"
+		"{process_kprobe_args_0_path_arg_permission}|{process_kprobe_args_1_path_arg_path}|"
+		"{process_kprobe_args_2_path_arg_path}|{process_kprobe_policy_name}|"
+		"{process_kprobe_bpfalert_hook}\";\n"
+		"  rule = \"process_kprobe_policy_name = \\\"links-xattrs\\\"\";\n"
 		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
 }
 
@@ -441,6 +457,52 @@ START_TEST(setattr_link_rename_unlink_make_tetragons_events)
 }
 END_TEST
 
+/* setxattr(2) and removexattr(2) of the watched copy, link(2) of it and
+ * rename(2) of it away and back, each made by this process with the
+ * system call itself: the events Tetragon emits for links-xattrs.yaml
+ * (dentries and paths as path_arg, the file's permission on the watched
+ * file, the nop arguments left out).  A link of another file: nothing. */
+START_TEST(xattrs_links_renames_make_tetragons_events)
+{
+	char *other = xasprintf("%s/other", dir), *olink = xasprintf("%s/olink", dir);
+	free(write_file(dir, "other", "x\n"));
+	ck_assert_int_eq(chmod(file, 0644), 0);
+	ck_assert_int_eq(syscall(SYS_link, other, olink), 0);
+	sleep_ms(1000);
+	ck_assert_uint_eq(notifications(), 0);
+	bool tp = !strcmp(hook_seen("tp", "lsm"), "tp");
+	ck_assert_int_eq(setxattr(file, "user.bpfalert", "1", 1, 0), 0);
+	expect_received(xasprintf("\"message\":\"security_inode_setxattr|%s|-rw-r--r--|"
+				  "{process_kprobe_args_1_path_arg_path}|"
+				  "{process_kprobe_args_2_path_arg_path}|links-xattrs|%s\"", file,
+				  tp ? SYS_PREFIX "setxattr" : "security_inode_setxattr"), "setxattr");
+	ck_assert_int_eq(removexattr(file, "user.bpfalert"), 0);
+	expect_received(xasprintf("\"message\":\"security_inode_removexattr|%s|-rw-r--r--|"
+				  "{process_kprobe_args_1_path_arg_path}|"
+				  "{process_kprobe_args_2_path_arg_path}|links-xattrs|%s\"", file,
+				  tp ? SYS_PREFIX "removexattr" : "security_inode_removexattr"),
+			"removexattr");
+	char *l2 = xasprintf("%s/l2", dir), *moved = xasprintf("%s/p.new", dir);
+	ck_assert_int_eq(syscall(SYS_link, file, l2), 0);
+	expect_received(xasprintf("\"message\":\"security_path_link|%1$s|-rw-r--r--|%2$s|"
+				  "%2$s/l2|links-xattrs|" SYS_PREFIX "link\"", file, dir), "path_link");
+	expect_received(xasprintf("\"message\":\"security_inode_link|%1$s|-rw-r--r--|%2$s/l2|"
+				  "{process_kprobe_args_2_path_arg_path}|links-xattrs|"
+				  SYS_PREFIX "link\"", file, dir), "inode_link");
+	ck_assert_int_eq(syscall(SYS_rename, file, moved), 0);
+	ck_assert_int_eq(syscall(SYS_rename, moved, file), 0);
+	expect_received(xasprintf("\"message\":\"security_inode_rename|%s|-rw-r--r--|%s|"
+				  "{process_kprobe_args_2_path_arg_path}|links-xattrs|"
+				  SYS_PREFIX "rename\"", file, moved), "rename");
+	sleep_ms(500);
+	ck_assert_uint_eq(notifications(), 5);
+	free(moved);
+	free(l2);
+	free(olink);
+	free(other);
+}
+END_TEST
+
 /* A test case of the suite whose tests run a daemon set up by `start`. */
 static TCase *daemon_case(Suite *s, const char *name, SFun start)
 {
@@ -460,5 +522,7 @@ Suite *policy_probes_suite(void)
 	tcase_add_test(tc, policies_reload_on_sighup);
 	tcase_add_test(daemon_case(s, "entries", setup_entries),
 		       setattr_link_rename_unlink_make_tetragons_events);
+	tcase_add_test(daemon_case(s, "links_xattrs", setup_links_xattrs),
+		       xattrs_links_renames_make_tetragons_events);
 	return s;
 }
