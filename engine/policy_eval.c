@@ -536,15 +536,14 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_PATH_TRUNCATE] = "truncate (and ftruncate where the kernel has no "
 				"security_file_truncate) or security_path_truncate",
 	[PCALL_FILE_TRUNCATE] = "ftruncate or security_file_truncate",
-	[PCALL_FILE_OPEN] = "open, openat, openat2 and creat (not under the security_* hooks)",
+	[PCALL_FILE_OPEN] = "the exits of open, openat, openat2 and creat",
 	[PCALL_PATH_CHMOD] = "chmod, fchmod, fchmodat, fchmodat2 or security_path_chmod",
 	[PCALL_PATH_CHOWN] = "chown, lchown, fchown, fchownat or security_path_chown",
 	[PCALL_SYS_OPENAT] = "openat's exit (the file opened; dfd reads AT_FDCWD and the path "
 			     "is absolute; flags hold the access mode only)",
 	[PCALL_SYS_LINKAT] = "linkat's entry (both names made absolute, the dfds read AT_FDCWD, "
 			     "flags 0)",
-	[PCALL_FD_INSTALL] = "the descriptor of an open, openat, openat2 or creat (not under "
-			     "the security_* hooks)",
+	[PCALL_FD_INSTALL] = "the descriptor an open, openat, openat2 or creat returns",
 	[PCALL_PATH_UNLINK] = "unlink and unlinkat",
 	[PCALL_PATH_LINK] = "link and linkat",
 	[PCALL_PATH_RENAME] = "rename, renameat and renameat2",
@@ -556,11 +555,13 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_INODE_REMOVEXATTR] = "the removexattr family or security_inode_removexattr",
 };
 
-/* The calls on directory entries are seen through the system calls'
- * tracepoints on every hook path. */
+/* The calls on directory entries and those an open's exit shows are seen
+ * through the system calls' tracepoints on every hook path (the security_*
+ * paths load the open exits for such policies). */
 static bool by_tracepoints(enum policy_call c)
 {
 	switch (c) {
+	case PCALL_SYS_OPENAT: case PCALL_FILE_OPEN: case PCALL_FD_INSTALL:
 	case PCALL_SYS_LINKAT: case PCALL_PATH_UNLINK: case PCALL_PATH_LINK:
 	case PCALL_PATH_RENAME: case PCALL_INODE_UNLINK: case PCALL_INODE_LINK:
 	case PCALL_INODE_RENAME:

@@ -79,6 +79,8 @@ struct bpf_source {
 	policy_engine *pe;               /* NULL without policies */
 	bool policy_programs;            /* started with policies: see bpf_source.h */
 	bool has_file_truncate;
+	bool files_lsm;                  /* the file probe is on a security_* path:
+					    opens are seen for the policies alone */
 	loop_timer *tick, *soon;
 	unsigned ticks;
 	int64_t mono_to_real, boot_to_mono;
@@ -475,6 +477,11 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 		emit_policies(s, h, hook, &a);
 	}
 	if (s->nconfigured < watch_list_count(s->wl) && !configured(s, path, watched))
+		return;
+	/* the security_* paths load the open exits for the policies alone
+	 * (policy_probe_wants_opens): a watched file's own events are the
+	 * security hooks' there, as without policies */
+	if (s->files_lsm && policy_probe_open_hook(hook))
 		return;
 	emit_default(s, h, hook, path, watched, mode, mask, repeats);
 }
@@ -1055,7 +1062,7 @@ static char *host_name(void)
  * and kept for the metrics.  Only the syscall path needs most of these
  * programs (the security_* hooks see io_uring's and AIO's reads and
  * writes); every path needs the io_uring requests on names. */
-static void note_blind_spots(bpf_source *s)
+static void note_blind_spots(bpf_source *s, bool wants_opens)
 {
 	static const struct {
 		const char *prog, *what, *why;
@@ -1072,6 +1079,12 @@ static void note_blind_spots(bpf_source *s)
 
 	if (!loader_hook(s->ld, LOADER_FILES))
 		return;
+	if (lsm && wants_opens && !loader_prog_running(s->ld, "sys_exit_openat")) {
+		log_warn("probe: files: opens are not seen by the TracingPolicies on sys_openat, "
+			 "security_file_open and fd_install: this kernel refused the openat "
+			 "tracepoint");
+		s->blind[s->nblind++] = "open";
+	}
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		if ((lsm && !needed[i].all_paths) || loader_prog_running(s->ld, needed[i].prog))
 			continue;
@@ -1158,6 +1171,7 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 		},
 		.ring_buffer_mb = cfg->ring_buffer_mb,
 		.policy_accesses = s->pe != NULL,
+		.policy_opens = s->pe && policy_probe_wants_opens(cfg->policies),
 	};
 
 	s->policy_programs = s->pe != NULL;
@@ -1194,7 +1208,8 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 	seeded = proccache_seed(s->pc, s->proc_root, s->boot_to_mono, container_cb, s);
 	log_info("probe: %zu processes read from %s", seeded, s->proc_root);
 	note_hooks(s);
-	note_blind_spots(s);
+	s->files_lsm = loader_files_lsm(s->ld);
+	note_blind_spots(s, o.policy_opens);
 	s->kernel_entries = loader_prog_running(s->ld, "unlink_lsm") &&
 			    loader_prog_running(s->ld, "link_lsm") &&
 			    loader_prog_running(s->ld, "rename_lsm");
@@ -1260,6 +1275,11 @@ void bpf_source_set_policies(bpf_source *s, const struct policy_set *set)
 
 	for (size_t i = 0; i < s->nconfigured; i++)
 		watch[i] = watch_list_item(old, i)->path;
+	if (s->files_lsm && policy_probe_wants_opens(set) &&
+	    !loader_prog_running(s->ld, "sys_exit_openat"))
+		log_warn("probe: TracingPolicies on sys_openat, security_file_open and fd_install "
+			 "see no opens until the next restart (the file probe on %s was "
+			 "started without the open exits)", loader_hook(s->ld, LOADER_FILES));
 	s->pe = NULL;
 	new_watch_list(s, &cfg);
 	free(watch);

@@ -112,11 +112,22 @@ static const struct prog_def files_kprobe[] = {
 	NAME_PROGS,
 };
 
+#define OPEN_EXITS(first)                                                      \
+	{ "sys_exit_openat", AK_TP, "syscalls/sys_exit_openat", !(first) },    \
+	O("sys_exit_openat2", AK_TP, "syscalls/sys_exit_openat2"),             \
+	O("sys_exit_open", AK_TP, "syscalls/sys_exit_open"),                   \
+	O("sys_exit_creat", AK_TP, "syscalls/sys_exit_creat")
+
+/* The open family's exits on the security_* paths, for TracingPolicies on
+ * the calls only an open's exit shows (sys_openat, security_file_open,
+ * fd_install: loader_options.policy_opens).  The tracepoints, not a
+ * kretprobe or fexit on the system call: they exist on every path (an
+ * lsm path may have neither kprobes nor fexit), and the records are the
+ * tracepoint path's own, so a policy's event is the same on every path. */
+static const struct prog_def policy_open_exits[] = { OPEN_EXITS(false) };
+
 static const struct prog_def files_tp[] = {
-	P("sys_exit_openat", AK_TP, "syscalls/sys_exit_openat"),
-	O("sys_exit_openat2", AK_TP, "syscalls/sys_exit_openat2"),
-	O("sys_exit_open", AK_TP, "syscalls/sys_exit_open"),
-	O("sys_exit_creat", AK_TP, "syscalls/sys_exit_creat"),
+	OPEN_EXITS(true),
 	O("sys_enter_read", AK_TP, "syscalls/sys_enter_read"),
 	O("sys_enter_pread64", AK_TP, "syscalls/sys_enter_pread64"),
 	O("sys_enter_readv", AK_TP, "syscalls/sys_enter_readv"),
@@ -223,6 +234,7 @@ struct loader {
 	char why[LOADER_NPROBES][512];  /* hooks refused so far, and why */
 	bool ringbuf;
 	bool policy_accesses;
+	bool policy_opens;
 	size_t perf_pages;
 	struct btf *vmlinux;
 	int ncpus;
@@ -565,6 +577,23 @@ static bool was_dropped(const loader *l, const char *name)
 	return false;
 }
 
+/* The i-th program of probe p's chosen variant, then of what the options
+ * add to it; NULL past the last or when the probe is off. */
+static const struct prog_def *chosen_prog(const loader *l, int p, size_t i)
+{
+	const struct variant_def *v;
+
+	if (l->choice[p] < 0)
+		return NULL;
+	v = &probes[p].v[l->choice[p]];
+	if (i < v->nprogs)
+		return &v->progs[i];
+	i -= v->nprogs;
+	if (p == LOADER_FILES && v->lsm && l->policy_opens && i < N(policy_open_exits))
+		return &policy_open_exits[i];
+	return NULL;
+}
+
 static void set_autoload(loader *l)
 {
 	struct bpf_program *prog;
@@ -572,14 +601,9 @@ static void set_autoload(loader *l)
 	bpf_object__for_each_program(prog, l->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (int p = 0; p < LOADER_NPROBES; p++) {
-		const struct variant_def *v;
+		const struct prog_def *d;
 
-		if (l->choice[p] < 0)
-			continue;
-		v = &probes[p].v[l->choice[p]];
-		for (size_t i = 0; i < v->nprogs; i++) {
-			const struct prog_def *d = &v->progs[i];
-
+		for (size_t i = 0; (d = chosen_prog(l, p, i)); i++) {
 			prog = bpf_object__find_program_by_name(l->skel->obj, d->name);
 			/* Programs for another architecture's system calls are
 			 * not compiled in. */
@@ -595,13 +619,10 @@ static void set_autoload(loader *l)
 static int probe_of_prog(const loader *l, const char *name)
 {
 	for (int p = 0; p < LOADER_NPROBES; p++) {
-		const struct variant_def *v;
+		const struct prog_def *d;
 
-		if (l->choice[p] < 0)
-			continue;
-		v = &probes[p].v[l->choice[p]];
-		for (size_t i = 0; i < v->nprogs; i++)
-			if (!strcmp(v->progs[i].name, name))
+		for (size_t i = 0; (d = chosen_prog(l, p, i)); i++)
+			if (!strcmp(d->name, name))
 				return p;
 	}
 	return -1;
@@ -618,13 +639,9 @@ static void add_link(loader *l, struct bpf_link *link)
 static int attach_all(loader *l)
 {
 	for (int p = 0; p < LOADER_NPROBES; p++) {
-		const struct variant_def *v;
+		const struct prog_def *d;
 
-		if (l->choice[p] < 0)
-			continue;
-		v = &probes[p].v[l->choice[p]];
-		for (size_t i = 0; i < v->nprogs; i++) {
-			const struct prog_def *d = &v->progs[i];
+		for (size_t i = 0; (d = chosen_prog(l, p, i)); i++) {
 			struct bpf_program *prog =
 				bpf_object__find_program_by_name(l->skel->obj, d->name);
 			struct bpf_link *link;
@@ -667,18 +684,15 @@ static bool step_down(loader *l, int p, unsigned flags)
 static bool drop_optional(loader *l)
 {
 	for (int p = 0; p < LOADER_NPROBES; p++) {
-		const struct variant_def *v;
+		const struct prog_def *d;
 
-		if (l->choice[p] < 0)
-			continue;
-		v = &probes[p].v[l->choice[p]];
-		for (size_t i = 0; i < v->nprogs; i++) {
-			if (!v->progs[i].optional || strcmp(v->progs[i].name, last_prog) ||
-			    was_dropped(l, v->progs[i].name) || l->ndropped == MAX_DROPPED)
+		for (size_t i = 0; (d = chosen_prog(l, p, i)); i++) {
+			if (!d->optional || strcmp(d->name, last_prog) ||
+			    was_dropped(l, d->name) || l->ndropped == MAX_DROPPED)
 				continue;
-			log_info("probe: %s: leaving out %s (%s)", probes[p].name,
-				 v->progs[i].name, last_warning);
-			l->dropped[l->ndropped++] = v->progs[i].name;
+			log_info("probe: %s: leaving out %s (%s)", probes[p].name, d->name,
+				 last_warning);
+			l->dropped[l->ndropped++] = d->name;
 			return true;
 		}
 	}
@@ -759,6 +773,7 @@ loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
 	if (!l->vmlinux)
 		log_debug("probe: cannot read the kernel's BTF: %s", strerror(errno));
 	l->policy_accesses = o->policy_accesses;
+	l->policy_opens = o->policy_opens;
 	l->ringbuf = !(o->flags & LOADER_AVOID_RINGBUF) &&
 		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	for (int p = 0; p < LOADER_NPROBES; p++) {

@@ -69,6 +69,9 @@ struct loader_options {
 	unsigned flags;             /* LOADER_AVOID_*, LOADER_NO_PROBING */
 	bool policy_accesses;       /* opens, reads and writes, mappings: each an
 				       access of its own (TracingPolicies) */
+	bool policy_opens;          /* the security_* paths also load the open
+				       family's exit tracepoints, for TracingPolicies
+				       on sys_openat, security_file_open, fd_install */
 };
 
 /* NULL with a one-line reason in err. */

@@ -81,6 +81,30 @@ bool policy_probe_entry_hook(enum probe_hook hook)
 	}
 }
 
+bool policy_probe_open_hook(enum probe_hook hook)
+{
+	switch (hook) {
+	case PROBE_HOOK_SYS_OPEN: case PROBE_HOOK_SYS_OPENAT: case PROBE_HOOK_SYS_OPENAT2:
+	case PROBE_HOOK_SYS_CREAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool policy_probe_wants_opens(const struct policy_set *set)
+{
+	for (size_t i = 0; set && i < set->n; i++)
+		for (size_t k = 0; k < set->v[i]->nhooks; k++)
+			switch (set->v[i]->hooks[k].what) {
+			case PCALL_SYS_OPENAT: case PCALL_FILE_OPEN: case PCALL_FD_INSTALL:
+				return true;
+			default:
+				break;
+			}
+	return false;
+}
+
 bool policy_probe_has_file_truncate(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();

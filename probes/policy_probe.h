@@ -35,6 +35,14 @@ size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
  * their accesses name two files, the old and the new name. */
 bool policy_probe_entry_hook(enum probe_hook hook);
 
+/* True for the open family's exits (sys_exit_openat, ...). */
+bool policy_probe_open_hook(enum probe_hook hook);
+
+/* True if a policy of the set asks for a call only an open's exit shows
+ * (sys_openat, security_file_open, fd_install): the security_* paths then
+ * load the open exits too, for the policies alone. */
+bool policy_probe_wants_opens(const struct policy_set *set);
+
 /* True if the running kernel has security_file_truncate (its BTF says). */
 bool policy_probe_has_file_truncate(void);
 

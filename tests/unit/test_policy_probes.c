@@ -22,6 +22,7 @@
 #define POLICY_WAIT_MS 15000
 
 static char *dir, *file;
+static bool watch_plain;         /* probes.files.watch: dir/plain too */
 static struct receiver *rcv;
 static struct daemon_proc *dmn;
 
@@ -57,6 +58,7 @@ static void setup_more(const char *rel, const char *more, const char *rule)
 	char *pdir = xasprintf("%s/policies.d", dir);
 	mkdir(pdir, 0700);
 	char *policy = policy_for(rel, file);
+	char *plain = watch_plain ? write_file(dir, "plain", "x\n") : xstrdup("");
 	if (more) {
 		char *text = xstrdup(more), *at;
 		while ((at = strstr(text, "/etc/passwd"))) {
@@ -76,10 +78,11 @@ static void setup_more(const char *rel, const char *more, const char *rule)
 		"state_dir = \"%s/state\";\n"
 		"policies_dirs = [ \"%s\" ];\n"
 		"metrics: { listen = \"\"; };\n"
-		"probes: { files: { watch = [ ]; }; };\n"
+		"probes: { files: { watch = [ %s%s%s ]; }; };\n"
 		"targets: { hook: { type = \"webhook\"; endpoint = \"%s\"; send_resolved = false;\n"
 		"                   repeat = { interval = \"1h\"; times = 1; }; }; };\n",
-		dir, pdir, url);
+		dir, pdir, plain[0] ? "\"" : "", plain, plain[0] ? "\"" : "", url);
+	free(plain);
 	char *cpath = write_file(dir, "bpfalert.conf", conf);
 	chmod(cpath, 0600);
 	char *rdir = xasprintf("%s/rules.d", dir);
@@ -125,6 +128,19 @@ static void setup_openat(void)
 		"{process_kprobe_bpfalert_hook}|{process_kprobe_process_binary}\";\n"
 		"  rule = \"process_kprobe_function_name = \\\"sys_openat\\\"\";\n"
 		"  group_by = [ \"process_kprobe_args_2_int_arg\" ]; targets = [ \"hook\" ]; } );\n");
+}
+
+/* openat_write.yaml and a watched file of probes.files.watch, and a rule
+ * on every event. */
+static void setup_openat_plain(void)
+{
+	watch_plain = true;
+	setup_with("policies/openat_write.yaml",
+		"alerts = ( { name = \"any\";\n"
+		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_file_arg_path}\";\n"
+		"  rule = \"process_kprobe_function_name != \\\"\\\"\";\n"
+		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
+	watch_plain = false;
 }
 
 /* Tetragon's hardlink-observe.yaml, with a rename, an unlink and a
@@ -359,6 +375,33 @@ START_TEST(policies_reload_on_sighup)
 }
 END_TEST
 
+/* A sys_openat policy has the security_* paths load the open exits: the
+ * policy's file opened for writing makes its event there too, and the
+ * plainly watched file's open is no event of its own on those paths (its
+ * write is, at the security hook, as without policies).  On the
+ * tracepoint path the open and the write are an event each (a policy
+ * keeps opens apart from reads and writes). */
+START_TEST(policy_opens_make_no_plain_watch_events)
+{
+	char *plain = xasprintf("%s/plain", dir);
+	char *cmd = xasprintf("python3 -c 'import os\n"
+			      "fd = os.open(\"%s\", os.O_WRONLY); os.write(fd, b\"y\"); os.close(fd)\n"
+			      "os.close(os.open(\"%s\", os.O_WRONLY))'", plain, file);
+	run(cmd);
+	free(cmd);
+	expect_received(xasprintf("\"message\":\"sys_openat|{process_kprobe_args_0_file_arg_path}\""),
+			"sys_openat");
+	const char *write = hook_seen(SYS_PREFIX "write", "security_file_permission");
+	expect_received(xasprintf("\"message\":\"%s|%s\"", write, plain), "write");
+	bool tp = !strcmp(write, SYS_PREFIX "write");
+	if (tp)
+		expect_received(xasprintf("\"message\":\"" SYS_PREFIX "openat|%s\"", plain), "open");
+	sleep_ms(1000);
+	ck_assert_uint_eq(notifications(), tp ? 3 : 2);
+	free(plain);
+}
+END_TEST
+
 /* The hook the daemon's file probe attaches to, from its log. */
 static char *daemon_files_hook(void)
 {
@@ -425,18 +468,15 @@ START_TEST(setattr_link_rename_unlink_make_tetragons_events)
 	free(cmd);
 	expect_received(xasprintf("\"message\":\"security_inode_setattr|%s|%s|%s|entries|", others,
 				  file, unset), "setattr");
-	/* the opens' descriptors are seen on the system call path only */
-	bool opens = !strncmp(hook, "tracepoint/", 11);
+	/* the opens' descriptors, from the open exits on every hook path */
 	cmd = xasprintf("cd %s && cat passwd > /dev/null", dir);
 	run(cmd);
 	free(cmd);
-	if (opens) {
-		expect_received(xstrdup("\"message\":\"fd_install|"), "fd_install");
-		expect_received(xasprintf("|{process_kprobe_args_4_int_arg}|"
-					  "{process_kprobe_args_0_path_arg_path}|"
-					  "{process_kprobe_args_1_path_arg_path}|%s|entries|", file),
-				"fd_install");
-	}
+	expect_received(xstrdup("\"message\":\"fd_install|"), "fd_install");
+	expect_received(xasprintf("|{process_kprobe_args_4_int_arg}|"
+				  "{process_kprobe_args_0_path_arg_path}|"
+				  "{process_kprobe_args_1_path_arg_path}|%s|entries|", file),
+			"fd_install");
 	cmd = xasprintf("cd %s && ln passwd l2 && mv passwd p.new && mv p.new passwd && rm passwd",
 			dir);
 	run(cmd);
@@ -452,7 +492,7 @@ START_TEST(setattr_link_rename_unlink_make_tetragons_events)
 	expect_received(xasprintf("\"message\":\"security_inode_unlink|%s|%s|%s|entries|", others,
 				  file, unset), "unlink");
 	sleep_ms(500);
-	ck_assert_uint_eq(notifications(), opens ? 5 : 4);
+	ck_assert_uint_eq(notifications(), 5);
 	free(hook);
 }
 END_TEST
@@ -520,6 +560,8 @@ Suite *policy_probes_suite(void)
 	TCase *tc = daemon_case(s, "openat", setup_openat);
 	tcase_add_test(tc, openat_write_makes_tetragons_events);
 	tcase_add_test(tc, policies_reload_on_sighup);
+	tcase_add_test(daemon_case(s, "openat_plain", setup_openat_plain),
+		       policy_opens_make_no_plain_watch_events);
 	tcase_add_test(daemon_case(s, "entries", setup_entries),
 		       setattr_link_rename_unlink_make_tetragons_events);
 	tcase_add_test(daemon_case(s, "links_xattrs", setup_links_xattrs),
