@@ -158,6 +158,10 @@ static void load_hook(struct yctx *c, struct policy *p, ynode *n, bool lsm)
 		unknown_call(c, cn, name, lsm);
 		return;
 	}
+	if (policy_call_unavailable(what)) {
+		ERR(c, cn, "%s cannot be seen here: %s", name, policy_call_unavailable(what));
+		return;
+	}
 	ynode *sc = py_get(c, n, "syscall");
 	bool is_syscall = false;
 	bool want_syscall = policy_call_is_syscall(what);

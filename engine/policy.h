@@ -14,8 +14,10 @@
  *             (int fd, file), security_path_unlink, _link and _rename,
  *             security_inode_unlink, _link, _rename, _setattr, _setxattr
  *             and _removexattr (paths and dentries of the files named),
- *             sys_openat and sys_linkat (also spelt __x64_sys_...,
- *             __arm64_sys_...; syscall: true; see policy_eval.h);
+ *             sys_openat, sys_linkat, sys_link, sys_symlinkat and
+ *             sys_symlink (also spelt __x64_sys_..., __arm64_sys_...;
+ *             syscall: true; see policy_eval.h; link and symlink exist
+ *             on x86 only: elsewhere a policy on them is an error);
  *             lsmhooks: the same hooks as the LSM names them (file_open,
  *             path_unlink, inode_setxattr, ...), with the same arguments;
  *   args:     file, path, dentry, fd, string, char_buf, int, uint32,
@@ -83,6 +85,9 @@ enum policy_call {
 	PCALL_INODE_SETATTR,     /* (struct mnt_idmap *, struct dentry *, struct iattr *) */
 	PCALL_INODE_SETXATTR,    /* (struct mnt_idmap *, struct dentry *, const char *name, ...) */
 	PCALL_INODE_REMOVEXATTR, /* (struct mnt_idmap *, struct dentry *, const char *name) */
+	PCALL_SYS_LINK,          /* (const char *old, const char *new): link(2), x86 only */
+	PCALL_SYS_SYMLINKAT,     /* (const char *target, int newdfd, const char *new) */
+	PCALL_SYS_SYMLINK,       /* (const char *target, const char *new): x86 only */
 	PCALL_COUNT,
 };
 

@@ -91,7 +91,24 @@ static const struct {
 	[PCALL_INODE_SETXATTR] = { "security_inode_setxattr", "inode_setxattr", "uduuuu", false },
 	[PCALL_INODE_REMOVEXATTR] = { "security_inode_removexattr", "inode_removexattr", "udu",
 				      false },
+	[PCALL_SYS_LINK] = { "sys_link", NULL, "sS", true },
+	[PCALL_SYS_SYMLINKAT] = { "sys_symlinkat", NULL, "tiS", true },
+	[PCALL_SYS_SYMLINK] = { "sys_symlink", NULL, "tS", true },
 };
+
+const char *policy_call_unavailable(enum policy_call c)
+{
+#if !defined(__x86_64__)
+	if (c == PCALL_SYS_LINK)
+		return "this architecture has no link system call (only linkat: sys_linkat)";
+	if (c == PCALL_SYS_SYMLINK)
+		return "this architecture has no symlink system call (only symlinkat: "
+		       "sys_symlinkat)";
+#else
+	(void)c;
+#endif
+	return NULL;
+}
 
 const char *policy_call_function(enum policy_call c)
 {
@@ -120,7 +137,7 @@ char policy_call_param(enum policy_call c, unsigned index)
 
 unsigned policy_call_path_index(enum policy_call c)
 {
-	return (unsigned)strcspn(calls[c].params, "fpds");
+	return (unsigned)strcspn(calls[c].params, "fpdst");
 }
 
 /* A system call's name without its architecture's prefix: "sys_openat"
@@ -153,6 +170,7 @@ const char *policy_param_what(char kind)
 	case 'p': case 'P': case 'Q': return "a struct path *";
 	case 'd': case 'D': return "a struct dentry *";
 	case 's': case 'S': return "a path (a string)";
+	case 't': return "a symbolic link's target (a string)";
 	default: return "an integer";
 	}
 }
@@ -169,7 +187,7 @@ bool policy_arg_reads(enum policy_arg_type t, char kind)
 	case PARG_DENTRY:
 		return kind == 'd' || kind == 'D';
 	case PARG_STRING:
-		return kind == 's' || kind == 'S';
+		return kind == 's' || kind == 'S' || kind == 't';
 	case PARG_INT: case PARG_UINT32: case PARG_SIZE_T:
 		return kind == 'i';
 	default:

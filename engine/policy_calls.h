@@ -12,12 +12,14 @@
  *   P  struct path *     the directory of the file accessed
  *   D  struct dentry *   the second file: a rename's or a link's new name
  *   S  a path string     the second file
+ *   t  a string          a symbolic link's target, as written (not made
+ *                        absolute: it need not name a file)
  *   Q  struct path *     the second file's directory
  *   i  an integer the probes know (per call: see policy_eval.c)
  *   u  a parameter the probes do not see: only `nop` can stand for it
  *
- * The first of f, p, d and s is the file the probes watch: every selector
- * names its files there. */
+ * The first of f, p, d, s and t is the file the probes watch: every
+ * selector names its files there. */
 #ifndef BPFALERT_POLICY_CALLS_H
 #define BPFALERT_POLICY_CALLS_H
 
@@ -33,6 +35,8 @@ const char *policy_call_lsm(enum policy_call c);
 bool policy_call_is_syscall(enum policy_call c);
 /* The call of a kprobe's `call` or an lsmhook's `hook`, or -1. */
 int policy_call_find(const char *name, bool lsm);
+/* Why the probes cannot see the call on this machine, or NULL. */
+const char *policy_call_unavailable(enum policy_call c);
 /* The parameter letters (above); index them with policy_call_param. */
 const char *policy_call_params(enum policy_call c);
 /* The letter of parameter `index`, or 0 past the last. */

@@ -127,6 +127,9 @@ static bool int_value(const struct policy_access *a, unsigned index, int64_t *x)
 	case PCALL_SYS_LINKAT:
 		*x = index == 4 ? 0 : AT_FDCWD;
 		return true;
+	case PCALL_SYS_SYMLINKAT:
+		*x = AT_FDCWD;   /* the new name is absolute */
+		return true;
 	case PCALL_FD_INSTALL:
 		*x = a->ret;
 		return true;
@@ -149,7 +152,7 @@ static bool arg_value(const struct policy_access *a, unsigned index, const char 
 	*s = NULL;
 	*x = 0;
 	switch (policy_call_param(a->call, index)) {
-	case 'f': case 'p': case 'd': case 's':
+	case 'f': case 'p': case 'd': case 's': case 't':
 		*s = a->path;
 		return a->path != NULL;
 	case 'P':
@@ -553,6 +556,11 @@ static const char *const sources[PCALL_COUNT] = {
 	[PCALL_INODE_SETATTR] = "the chmod, chown, truncate and ftruncate families",
 	[PCALL_INODE_SETXATTR] = "the setxattr family or security_inode_setxattr",
 	[PCALL_INODE_REMOVEXATTR] = "the removexattr family or security_inode_removexattr",
+	[PCALL_SYS_LINK] = "link's entry (both names made absolute)",
+	[PCALL_SYS_SYMLINKAT] = "symlinkat's entry (the target as written, the new name made "
+				"absolute, newdfd reads AT_FDCWD)",
+	[PCALL_SYS_SYMLINK] = "symlink's entry (the target as written, the new name made "
+			      "absolute)",
 };
 
 /* The calls on directory entries and those an open's exit shows are seen
@@ -564,7 +572,8 @@ static bool by_tracepoints(enum policy_call c)
 	case PCALL_SYS_OPENAT: case PCALL_FILE_OPEN: case PCALL_FD_INSTALL:
 	case PCALL_SYS_LINKAT: case PCALL_PATH_UNLINK: case PCALL_PATH_LINK:
 	case PCALL_PATH_RENAME: case PCALL_INODE_UNLINK: case PCALL_INODE_LINK:
-	case PCALL_INODE_RENAME:
+	case PCALL_INODE_RENAME: case PCALL_SYS_LINK: case PCALL_SYS_SYMLINKAT:
+	case PCALL_SYS_SYMLINK:
 		return true;
 	default:
 		return false;

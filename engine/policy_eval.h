@@ -22,7 +22,10 @@
  * O_RDWR; O_CREAT and the other flags are not seen), its return value
  * the descriptor; fd_install likewise (the descriptor, the file).
  * sys_linkat is seen at its entry, as Tetragon's kprobe is, the names
- * made absolute (both dfds read AT_FDCWD; flags read 0, not seen).  A
+ * made absolute (both dfds read AT_FDCWD; flags read 0, not seen), and
+ * sys_link likewise; sys_symlinkat and sys_symlink at their entry, the
+ * target as written (a string, not resolved), the new name made absolute
+ * (newdfd reads AT_FDCWD).  A
  * dentry reads as the file's absolute path (Tetragon's stops at its
  * mount's root: the same for files of the root file system). */
 #ifndef BPFALERT_POLICY_EVAL_H

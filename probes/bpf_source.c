@@ -763,6 +763,22 @@ out:
 	free(name2);
 }
 
+/* A symbolic link, for the policies only: its target as written (a
+ * string, which need not name a file) and its new name made absolute. */
+static void on_symlink(bpf_source *s, const struct probe_name *r)
+{
+	char *target = kstr(r->name, sizeof(r->name), sizeof(r->name));
+	char *name2 = kstr(r->name2, sizeof(r->name2), sizeof(r->name2));
+	char *new = s->pe ? entry_path(s, r, name2, r->dirfd2) : NULL;
+	struct policy_access a = { .path = target, .path2 = new, .mask = PROBE_MAY_WRITE };
+
+	if (new)
+		emit_policies(s, &r->h, r->hook, &a);
+	free(new);
+	free(name2);
+	free(target);
+}
+
 /* Renames, unlinks and links may replace a watched path: the watch list
  * is read again.  The other named calls change the file they name. */
 static bool name_refreshes(uint32_t hook)
@@ -788,6 +804,10 @@ static void on_name(bpf_source *s, const struct probe_name *r)
 	struct pending *p;
 	char *name;
 
+	if (r->hook == PROBE_HOOK_SYS_SYMLINKAT || r->hook == PROBE_HOOK_SYS_SYMLINK) {
+		on_symlink(s, r);
+		return;
+	}
 	if (!name_refreshes(r->hook)) {
 		on_named_change(s, r);
 		return;

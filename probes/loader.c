@@ -58,6 +58,8 @@ struct variant_def {
 	O("sys_enter_rename", AK_TP, "syscalls/sys_enter_rename"),             \
 	O("sys_enter_linkat", AK_TP, "syscalls/sys_enter_linkat"),             \
 	O("sys_enter_link", AK_TP, "syscalls/sys_enter_link"),                 \
+	O("sys_enter_symlinkat", AK_TP, "syscalls/sys_enter_symlinkat"),       \
+	O("sys_enter_symlink", AK_TP, "syscalls/sys_enter_symlink"),           \
 	O("sys_exit_renameat", AK_TP, "syscalls/sys_exit_renameat"),           \
 	O("sys_exit_renameat2", AK_TP, "syscalls/sys_exit_renameat2"),         \
 	O("sys_exit_rename", AK_TP, "syscalls/sys_exit_rename"),               \

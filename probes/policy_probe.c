@@ -59,8 +59,14 @@ size_t policy_probe_calls(enum probe_hook hook, bool has_file_truncate,
 	case PROBE_HOOK_SYS_RENAME: case PROBE_HOOK_SYS_RENAMEAT: case PROBE_HOOK_SYS_RENAMEAT2:
 	case PROBE_HOOK_IO_RENAMEAT:
 		return set(out, PCALL_PATH_RENAME, PCALL_INODE_RENAME, none, 2);
-	case PROBE_HOOK_SYS_LINK: case PROBE_HOOK_IO_LINKAT:
+	case PROBE_HOOK_IO_LINKAT:
 		return set(out, PCALL_PATH_LINK, PCALL_INODE_LINK, none, 2);
+	case PROBE_HOOK_SYS_LINK:
+		return set(out, PCALL_PATH_LINK, PCALL_INODE_LINK, PCALL_SYS_LINK, 3);
+	case PROBE_HOOK_SYS_SYMLINKAT:
+		return set(out, PCALL_SYS_SYMLINKAT, none, none, 1);
+	case PROBE_HOOK_SYS_SYMLINK:
+		return set(out, PCALL_SYS_SYMLINK, none, none, 1);
 	case PROBE_HOOK_SYS_LINKAT:
 		return set(out, PCALL_PATH_LINK, PCALL_INODE_LINK, PCALL_SYS_LINKAT, 3);
 	default:
@@ -74,7 +80,7 @@ bool policy_probe_entry_hook(enum probe_hook hook)
 	case PROBE_HOOK_SYS_UNLINK: case PROBE_HOOK_SYS_UNLINKAT: case PROBE_HOOK_IO_UNLINKAT:
 	case PROBE_HOOK_SYS_RENAME: case PROBE_HOOK_SYS_RENAMEAT: case PROBE_HOOK_SYS_RENAMEAT2:
 	case PROBE_HOOK_IO_RENAMEAT: case PROBE_HOOK_SYS_LINK: case PROBE_HOOK_SYS_LINKAT:
-	case PROBE_HOOK_IO_LINKAT:
+	case PROBE_HOOK_IO_LINKAT: case PROBE_HOOK_SYS_SYMLINKAT: case PROBE_HOOK_SYS_SYMLINK:
 		return true;
 	default:
 		return false;

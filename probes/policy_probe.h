@@ -13,8 +13,9 @@
  * too; security_inode_setattr the chmod, chown and truncate families;
  * security_inode_setxattr and _removexattr the xattr calls; unlink,
  * rename and link security_path_unlink (_rename, _link), the inode hooks
- * of the same names and, for linkat(2), sys_linkat.  Under the security_*
- * hooks themselves each hook is its call. */
+ * of the same names and, for linkat(2) and link(2), sys_linkat and
+ * sys_link; symlinkat(2) and symlink(2) sys_symlinkat and sys_symlink
+ * only.  Under the security_* hooks themselves each hook is its call. */
 #ifndef BPFALERT_POLICY_PROBE_H
 #define BPFALERT_POLICY_PROBE_H
 

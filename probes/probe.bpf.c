@@ -1123,6 +1123,16 @@ int sys_enter_linkat(struct sys_enter_ctx *ctx)
 			  ARG(ctx, 3));
 }
 
+/* Symbolic links, for the policies on sys_symlinkat and sys_symlink: the
+ * target as written (not resolved: it is only a string), and the new
+ * name, sent as renames and links are. */
+SEC("tracepoint/syscalls/sys_enter_symlinkat")
+int sys_enter_symlinkat(struct sys_enter_ctx *ctx)
+{
+	return entry_call(ctx, PROBE_HOOK_SYS_SYMLINKAT, PROBE_AT_FDCWD, ARG(ctx, 0), DFD(ctx, 1),
+			  ARG(ctx, 2));
+}
+
 #ifdef __TARGET_ARCH_x86
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int sys_enter_unlink(struct sys_enter_ctx *ctx)
@@ -1142,6 +1152,13 @@ SEC("tracepoint/syscalls/sys_enter_link")
 int sys_enter_link(struct sys_enter_ctx *ctx)
 {
 	return entry_call(ctx, PROBE_HOOK_SYS_LINK, PROBE_AT_FDCWD, ARG(ctx, 0), PROBE_AT_FDCWD,
+			  ARG(ctx, 1));
+}
+
+SEC("tracepoint/syscalls/sys_enter_symlink")
+int sys_enter_symlink(struct sys_enter_ctx *ctx)
+{
+	return entry_call(ctx, PROBE_HOOK_SYS_SYMLINK, PROBE_AT_FDCWD, ARG(ctx, 0), PROBE_AT_FDCWD,
 			  ARG(ctx, 1));
 }
 #endif

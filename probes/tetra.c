@@ -208,6 +208,8 @@ const char *tetra_hook_name(enum probe_hook h)
 		[PROBE_HOOK_SECURITY_PATH_UNLINK] = "security_path_unlink",
 		[PROBE_HOOK_SECURITY_PATH_LINK] = "security_path_link",
 		[PROBE_HOOK_SECURITY_PATH_RENAME] = "security_path_rename",
+		[PROBE_HOOK_SYS_SYMLINKAT] = SYS("symlinkat"),
+		[PROBE_HOOK_SYS_SYMLINK] = SYS("symlink"),
 	};
 
 	if ((unsigned)h >= PROBE_HOOK_MAX || !names[h])

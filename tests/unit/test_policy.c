@@ -45,7 +45,8 @@ START_TEST(tetragon_examples_load)
 			     "-p tests/data/policies/filename_monitoring_filtered.yaml "
 			     "-p tests/data/policies/lsm_file_open.yaml "
 			     "-p tests/data/policies/openat_write.yaml "
-			     "-p tests/data/policies/hardlink-observe.yaml 2>&1 | "
+			     "-p tests/data/policies/hardlink-observe.yaml "
+			     "-p tests/data/policies/symlink-observe.yaml 2>&1 | "
 			     "sed 's/this kernel: .*/this kernel: KERNEL/'", &st);
 	expect(out, "tests/data/policies/examples.check");
 	free(out);
@@ -472,6 +473,58 @@ START_TEST(broken_yaml_is_reported)
 }
 END_TEST
 
+/* sys_link and sys_symlink (links.yaml) and sys_symlinkat
+ * (symlink-observe.yaml): the target compared as written, the new name
+ * as a string, newdfd AT_FDCWD; link and symlink exist on x86 only, and
+ * elsewhere a policy on them is an error at its call naming why. */
+START_TEST(link_and_symlink_calls)
+{
+	char *text = slurp(testdata_path("policies/links.yaml"), NULL);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	diag *d = diag_new(f);
+	policy_set ps = { 0 };
+	unsigned errors = policy_load_text("links.yaml", text, strlen(text), d, &ps);
+	diag_free(&d);
+	fclose(f);
+#if defined(__x86_64__)
+	ck_assert_msg(errors == 0, "%s", out);
+	load(&ps, "policies/symlink-observe.yaml");
+	policy_engine *e = policy_engine_new(&ps);
+	struct policy_access a = { .call = PCALL_SYS_SYMLINK, .hook = "__x64_sys_symlink",
+				   .path = "/etc/passwd", .path2 = "/tmp/s" };
+	ck_assert_str_eq(match(e, &a), "sys-link-passwd/sys_symlink");
+	a.call = PCALL_SYS_LINK;
+	ck_assert_str_eq(match(e, &a), "sys-link-passwd/sys_link");
+	a.call = PCALL_SYS_SYMLINKAT;
+	ck_assert_str_eq(match(e, &a), "sys-symlink-passwd/sys_symlinkat");
+	a.path = "../etc/passwd";   /* the same file, another string */
+	ck_assert_str_eq(match(e, &a), "");
+	a.path = "/etc/passwd";
+	evtree *t = evtree_new();
+	policy_event_fill(t, EVTREE_ROOT, ps.v[1], &ps.v[1]->hooks[0], &a);
+	struct json_object *body = evtree_json(t, EVTREE_ROOT);
+	ck_assert_str_eq(json_object_to_json_string_ext(json_object_object_get(body, "args"),
+							JSON_C_TO_STRING_PLAIN),
+			 "[{\"string_arg\":\"\\/etc\\/passwd\"},{\"int_arg\":-100},"
+			 "{\"string_arg\":\"\\/tmp\\/s\"}]");
+	json_object_put(body);
+	evtree_free(&t);
+	policy_engine_free(&e);
+#else
+	ck_assert_uint_eq(errors, 2);
+	ck_assert_ptr_nonnull(strstr(out, "links.yaml:10:11: error: sys_link cannot be seen here: "
+				     "this architecture has no link system call"));
+	ck_assert_ptr_nonnull(strstr(out, "links.yaml:23:11: error: sys_symlink cannot be seen "
+				     "here: this architecture has no symlink system call"));
+#endif
+	policy_set_clear(&ps);
+	free(out);
+	free(text);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -485,6 +538,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, openat_write_events);
 	tcase_add_test(tc, permission_changes);
 	tcase_add_test(tc, entry_and_metadata_hooks);
+	tcase_add_test(tc, link_and_symlink_calls);
 	tcase_add_test(tc, broken_yaml_is_reported);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,6 +7,7 @@
  * a read-only mapping).  Tetragon's openat_write.yaml likewise: opens for
  * writing of the copy make its events, an open for reading nothing. */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,24 @@ static void setup_links_xattrs(void)
 		"{process_kprobe_bpfalert_hook}\";\n"
 		"  rule = \"process_kprobe_policy_name = \\\"links-xattrs\\\"\";\n"
 		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
+}
+
+/* Tetragon's symlink-observe.yaml and links.yaml (sys_link, sys_symlink),
+ * and a rule on their events. */
+static void setup_symlinks(void)
+{
+	char *more = slurp(testdata_path("policies/links.yaml"), NULL);
+	ck_assert_ptr_nonnull(more);
+	setup_more("policies/symlink-observe.yaml", more,
+		"alerts = ( { name = \"passwd linked\";\n"
+		"  message = \"{process_kprobe_function_name}|{process_kprobe_args_0_string_arg}|"
+		"{process_kprobe_args_1_int_arg}|{process_kprobe_args_1_string_arg}|"
+		"{process_kprobe_args_2_string_arg}|{process_kprobe_policy_name}|"
+		"{process_kprobe_bpfalert_hook}\";\n"
+		"  rule = \"process_kprobe_policy_name in (\\\"sys-symlink-passwd\\\", "
+		"\\\"sys-link-passwd\\\")\";\n"
+		"  group_by = [ \"process_kprobe_function_name\" ]; targets = [ \"hook\" ]; } );\n");
+	free(more);
 }
 
 static void teardown(void)
@@ -543,6 +562,53 @@ START_TEST(xattrs_links_renames_make_tetragons_events)
 }
 END_TEST
 
+/* symlinkat(2), symlink(2) and link(2) of the watched copy, made by this
+ * process with the system calls themselves: the events Tetragon emits for
+ * symlink-observe.yaml and links.yaml (the target as written, the new
+ * name absolute, newdfd AT_FDCWD).  A symbolic link to another file, and
+ * one to the copy by a relative target: nothing (the policies compare
+ * the target as written, as Tetragon's do). */
+START_TEST(symlinks_and_links_make_tetragons_events)
+{
+	char *other = xasprintf("%s/other", dir), *rel = xasprintf("%s/rel", dir);
+	char *s1 = xasprintf("%s/s1", dir), *s2 = xasprintf("%s/s2", dir);
+	char *l1 = xasprintf("%s/l1", dir), *o1 = xasprintf("%s/o1", dir);
+	free(write_file(dir, "other", "x\n"));
+	ck_assert_int_eq(syscall(SYS_symlinkat, other, AT_FDCWD, o1), 0);
+	ck_assert_int_eq(syscall(SYS_symlinkat, "passwd", AT_FDCWD, rel), 0);
+	sleep_ms(1000);
+	ck_assert_uint_eq(notifications(), 0);
+	ck_assert_int_eq(syscall(SYS_symlinkat, file, AT_FDCWD, s1), 0);
+	expect_received(xasprintf("\"message\":\"sys_symlinkat|%s|-100|"
+				  "{process_kprobe_args_1_string_arg}|%s|sys-symlink-passwd|"
+				  SYS_PREFIX "symlinkat\"", file, s1), "symlinkat");
+#ifdef SYS_symlink
+	ck_assert_int_eq(syscall(SYS_symlink, file, s2), 0);
+	expect_received(xasprintf("\"message\":\"sys_symlink|%s|"
+				  "{process_kprobe_args_1_int_arg}|%s|"
+				  "{process_kprobe_args_2_string_arg}|sys-link-passwd|"
+				  SYS_PREFIX "symlink\"", file, s2), "symlink");
+	ck_assert_int_eq(syscall(SYS_link, file, l1), 0);
+	expect_received(xasprintf("\"message\":\"sys_link|%s|"
+				  "{process_kprobe_args_1_int_arg}|%s|"
+				  "{process_kprobe_args_2_string_arg}|sys-link-passwd|"
+				  SYS_PREFIX "link\"", file, l1), "link");
+#endif
+	sleep_ms(500);
+#ifdef SYS_symlink
+	ck_assert_uint_eq(notifications(), 3);
+#else
+	ck_assert_uint_eq(notifications(), 1);
+#endif
+	free(o1);
+	free(l1);
+	free(s2);
+	free(s1);
+	free(rel);
+	free(other);
+}
+END_TEST
+
 /* A test case of the suite whose tests run a daemon set up by `start`. */
 static TCase *daemon_case(Suite *s, const char *name, SFun start)
 {
@@ -566,5 +632,7 @@ Suite *policy_probes_suite(void)
 		       setattr_link_rename_unlink_make_tetragons_events);
 	tcase_add_test(daemon_case(s, "links_xattrs", setup_links_xattrs),
 		       xattrs_links_renames_make_tetragons_events);
+	tcase_add_test(daemon_case(s, "symlinks", setup_symlinks),
+		       symlinks_and_links_make_tetragons_events);
 	return s;
 }
