@@ -69,7 +69,7 @@ BIN := $(BUILD)/bpfalert
 # `make V=1` shows the commands.
 Q := $(if $(V),,@)
 
-.PHONY: all test test-sanitize test-all test-kernels fuzz bench install clean deps run demo
+.PHONY: all test test-bin test-sanitize test-all test-kernels fuzz bench install clean deps run demo
 all: $(BIN) bpfalert
 
 bpfalert: $(BIN)
@@ -110,34 +110,50 @@ test: $(BIN) $(BUILD)/run-tests
 	BPFALERT_TESTDATA=$${BPFALERT_TESTDATA:-$(CURDIR)/tests/data} \
 	$(BUILD)/run-tests
 
+SAN_VARS := BUILD=build-san SANITIZE=1 OPT='-O1 -g'
 test-sanitize:
-	$(MAKE) BUILD=build-san SANITIZE=1 OPT='-O1 -g' test
+	$(MAKE) $(SAN_VARS) test
+
+# What `make test` runs, built (test-all builds it with every core).
+test-bin: $(BIN) $(BUILD)/run-tests
 
 # Boots each kernel once per hook path; see scripts/test-kernels.
 test-kernels: $(BIN) $(BUILD)/run-tests
 	BUILD=$(BUILD) bash scripts/test-kernels
 
-# libFuzzer needs clang.
+# libFuzzer needs clang.  The sources the harnesses share are compiled once
+# (instrumented, without libFuzzer's main), each harness links them.
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iengine -Inotifiers -Iprobes -I$(BUILD)/probes \
               -fsanitize=fuzzer,address,undefined \
               -DBPFALERT_VERSION='"$(VERSION)"' \
               -DBPFALERT_HAVE_PROBES=$(if $(wildcard probes/bpf_source.c),1,0) \
               $(shell $(PKG_CONFIG) --cflags $(PKGS))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out engine/main.c,$(ENGINE_SRC)) | $(BUILD)/embedded_rules.inc
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out engine/main.c,$(ENGINE_SRC)))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# Harnesses run at once by `make fuzz` (each takes one core for FUZZ_TIME s).
+FUZZ_JOBS    ?= 2
+$(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)/embedded_rules.inc
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  FUZZCC  $<")
+	$(Q)clang $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_CFLAGS)) -I$(BUILD) \
+	  -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ $(filter %.c,$^) $(LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD) -o $@ $(filter %.c %.o,$^) $(LIBS)
 
-# fuzz_jsondiff is seeded with every JSON input the tests have.
-fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# fuzz_jsondiff is seeded with every JSON input the tests have.  Each
+# harness starts from its committed corpus; FUZZ_JOBS of them run at a time.
+fuzz: $(FUZZ_BIN)
 	@python3 scripts/fuzz-seeds $(BUILD)/corpus/fuzz_jsondiff
-	@for f in $^; do n=$$(basename $$f); \
-	  mkdir -p $(BUILD)/corpus/$$n; cp -n tests/fuzz/corpus/$$n/* $(BUILD)/corpus/$$n/ 2>/dev/null; \
-	  echo "fuzz: $$n for $(FUZZ_TIME)s"; \
-	  $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
-	      $(BUILD)/corpus/$$n 2>$(BUILD)/fuzz-$$n.log || { tail -50 $(BUILD)/fuzz-$$n.log; exit 1; }; \
-	  grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz-$$n.log | tail -2; \
-	done
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) -O $(FUZZ_BIN:$(BUILD)/fuzz/%=fuzz-run-%)
+
+fuzz-run-%: $(BUILD)/fuzz/%
+	@mkdir -p $(BUILD)/corpus/$*; cp -n tests/fuzz/corpus/$*/* $(BUILD)/corpus/$*/ 2>/dev/null; \
+	  echo "fuzz: $* for $(FUZZ_TIME)s"; \
+	  $< -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+	      $(BUILD)/corpus/$* 2>$(BUILD)/fuzz-$*.log || { tail -50 $(BUILD)/fuzz-$*.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz-$*.log | tail -2
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -169,9 +185,15 @@ demo: all
 	@echo "== notifications that would be sent (bpfalert replay --dry-run -o text)"
 	@cat $(DEMO_EVENTS) | $(BIN) replay --dry-run -o text $(DEMO_RULES) -i -
 
+# The builds use every core; the tests, fuzzers and package tests run one
+# step at a time.
+JOBS ?= $(shell nproc)
 test-all: deps
+	$(MAKE) -j$(JOBS) test-bin
 	$(MAKE) test
+	$(MAKE) -j$(JOBS) $(SAN_VARS) test-bin
 	$(MAKE) test-sanitize
+	$(MAKE) -j$(JOBS) $(FUZZ_BIN)
 	$(MAKE) fuzz FUZZ_TIME=$(FUZZ_TIME)
 	bash scripts/package-tests
 
@@ -208,10 +230,11 @@ $(BUILD)/probes/%.skel.h: $(BUILD)/probes/%.bpf.o
 
 .SECONDARY: $(PROBE_BPF_OBJ)
 
-# Every probes/*.c object may include the generated skeletons; the fuzz
-# harnesses compile probes/*.c directly.
+# Every probes/*.c object may include the generated skeletons (the fuzz
+# harnesses' objects too).
 $(PROBE_SRC:%.c=$(BUILD)/%.o): $(PROBE_SKEL)
-$(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%): | $(PROBE_SKEL)
+$(FUZZ_LIB_OBJ): | $(PROBE_SKEL)
+$(BUILD)/fuzz/obj/engine/embedded.o: $(BUILD)/embedded_rules.inc
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
