@@ -8,7 +8,6 @@
 
 #include "msgtext.h"
 #include "policy_calls.h"
-#include "rulefiles.h"
 #include "xalloc.h"
 
 static int op_of(struct yctx *c, ynode *n, const enum policy_op *allowed, size_t nallowed,
@@ -253,6 +252,36 @@ static void load_namespaces(struct yctx *c, ynode *list, struct policy_selector 
 	}
 }
 
+/* A rateLimit as Tetragon reads it: a count of seconds, or of minutes or
+ * hours with the suffix s, m or h (either case); in milliseconds, at most
+ * 2^32 - 1 as Tetragon keeps it.  False for anything else ("500ms",
+ * "5/minute"), which Tetragon refuses too. */
+static bool parse_rate_limit(const char *v, int64_t *ms)
+{
+	size_t n = v ? strlen(v) : 0;
+	uint64_t mult = 1, x = 0;
+
+	if (!n)
+		return false;
+	switch (v[n - 1]) {
+	case 'm': case 'M': mult = 60; n--; break;
+	case 'h': case 'H': mult = 3600; n--; break;
+	case 's': case 'S': n--; break;
+	}
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+		if (x > UINT32_MAX)
+			return false;
+	}
+	x *= mult * 1000;
+	*ms = (int64_t)(x > UINT32_MAX ? UINT32_MAX : x);
+	return true;
+}
+
 static void load_actions(struct yctx *c, ynode *list, struct policy_selector *s)
 {
 	static const char *const keys[] = { "action", "rateLimit", "rateLimitScope", NULL };
@@ -270,12 +299,9 @@ static void load_actions(struct yctx *c, ynode *list, struct policy_selector *s)
 			    "observes and never enforces)", py_scalar(an) ? py_scalar(an) : "?");
 			continue;
 		}
-		if (rl) {
-			char err[128];
-			if (!py_scalar(rl) || parse_duration(py_scalar(rl), &s->rate_limit_ms, err,
-							  sizeof(err)))
-				ERR(c, rl, "invalid rateLimit '%s'", py_scalar(rl) ? py_scalar(rl) : "?");
-		}
+		if (rl && !parse_rate_limit(py_scalar(rl), &s->rate_limit_ms))
+			ERR(c, rl, "invalid rateLimit '%s' (Tetragon's form: a number of seconds, "
+			    "or with the suffix s, m or h)", py_scalar(rl) ? py_scalar(rl) : "?");
 		if (sc) {
 			const char *v = py_scalar(sc);
 			if (v && !strcmp(v, "thread"))

@@ -525,6 +525,48 @@ START_TEST(link_and_symlink_calls)
 }
 END_TEST
 
+/* rateLimit as Tetragon's parser reads it: seconds, or a count with the
+ * suffix s, m or h (either case); what it refuses ("500ms", "5/minute",
+ * as in Tetragon's pwnkit example) is a located error. */
+START_TEST(rate_limits_read_as_tetragons)
+{
+	static const struct {
+		const char *v;
+		int64_t ms;   /* -1: refused */
+	} cases[] = {
+		{ "5", 5000 }, { "5s", 5000 }, { "2M", 120000 }, { "1h", 3600000 },
+		{ "99999999h", 4294967295 }, { "500ms", -1 }, { "5/minute", -1 }, { "1d", -1 },
+		{ "m", -1 }, { "-1", -1 }, { "4294967296", -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = xasprintf(
+			"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata: {name: r}\n"
+			"spec:\n  kprobes:\n  - call: security_file_open\n"
+			"    args: [{index: 0, type: file}]\n    selectors:\n"
+			"    - matchArgs: [{index: 0, operator: Equal, values: [/etc/passwd]}]\n"
+			"      matchActions: [{action: Post, rateLimit: \"%s\"}]\n", cases[i].v);
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+		diag *d = diag_new(f);
+		policy_set ps = { 0 };
+		unsigned errors = policy_load_text("r.yaml", text, strlen(text), d, &ps);
+		diag_free(&d);
+		fclose(f);
+		if (cases[i].ms < 0) {
+			ck_assert_msg(errors == 1, "%s: %s", cases[i].v, out);
+			ck_assert_ptr_nonnull(strstr(out, "r.yaml:10:48: error: invalid rateLimit"));
+		} else {
+			ck_assert_msg(errors == 0, "%s: %s", cases[i].v, out);
+			ck_assert_int_eq(ps.v[0]->hooks[0].selectors[0].rate_limit_ms, cases[i].ms);
+		}
+		policy_set_clear(&ps);
+		free(out);
+		free(text);
+	}
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -539,6 +581,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, permission_changes);
 	tcase_add_test(tc, entry_and_metadata_hooks);
 	tcase_add_test(tc, link_and_symlink_calls);
+	tcase_add_test(tc, rate_limits_read_as_tetragons);
 	tcase_add_test(tc, broken_yaml_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
