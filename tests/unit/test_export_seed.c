@@ -117,12 +117,15 @@ START_TEST(seed_pipeline_replaced_end_to_end)
 	char *rdir = xasprintf("%s/rules.d", dir);
 	mkdir(rdir, 0700);
 	char *seed = slurp(testdata_path("seed/tetrademo.json"), NULL);
-	/* unchanged but for its webhooks (same length), which point nowhere:
-	 * what matters here is the alert matching */
+	/* unchanged but for its webhooks (same length), which point at the
+	 * receiver: what matters here is the alert matching, and a target
+	 * that answers lets the daemon stop without waiting for retries */
 	const char *hook = "https://webhook.site/4398aceb-376c-44aa-8c26-d378c5053cc5";
+	char *to = xasprintf("%s/seed-webhook-%s", url, hook);
+	to[strlen(hook)] = '\0';
 	for (char *p; (p = strstr(seed, hook));)
-		memcpy(p, "http://127.0.0.1:9/seed-webhook-unreachable-in-this-test/",
-		       strlen(hook));
+		memcpy(p, to, strlen(hook));
+	free(to);
 	free(write_file(rdir, "tetrademo.json", seed));
 	struct daemon_proc *d = daemon_start_in(dir, cpath, rdir);
 	ck_assert_int_eq(system("cat /etc/passwd > /dev/null"), 0);
@@ -145,6 +148,14 @@ START_TEST(seed_pipeline_replaced_end_to_end)
 		      "%s", text ? text : "(none)");
 	free(text);
 	free(alerted);
+	/* and its webhook was called before the daemon stopped */
+	struct json_object *reqs = receiver_requests(r);
+	bool hooked = false;
+	for (size_t i = 0; i < json_object_array_length(reqs); i++)
+		hooked |= !strncmp(request_str(json_object_array_get_idx(reqs, i), "path"),
+				   "/seed-webhook-", 14);
+	json_object_put(reqs);
+	ck_assert_msg(hooked, "no request to the seed's webhook");
 	receiver_stop(&r);
 	free(seed);
 	free(rdir);
