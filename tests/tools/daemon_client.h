@@ -101,8 +101,10 @@ static DC_UNUSED struct daemon_proc *daemon_start_in(const char *dir, const char
 		execl(bpfalert_bin(), "bpfalert", "run", "-f", "-c", conf, "-r", rules, NULL);
 		_exit(127);
 	}
+	double t0 = test_clock();
 	ck_assert_msg(wait_notify(d, "READY=1"), "daemon did not become ready; log:\n%s",
 		      slurp(d->log, NULL));
+	test_timing("daemon ready", t0);
 	return d;
 }
 
@@ -112,9 +114,11 @@ static DC_UNUSED int daemon_stop(struct daemon_proc **pd, struct rusage *ru)
 	int st = 0, rc = -1;
 	struct rusage dummy;
 	if (d->pid > 0) {
+		double t0 = test_clock();
 		kill(d->pid, SIGTERM);
 		wait4(d->pid, &st, 0, ru ? ru : &dummy);
 		rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		test_timing("daemon stopped", t0);
 	}
 	close(d->notify_fd);
 	unlink(d->notify_path);

@@ -57,6 +57,7 @@ static RC_UNUSED struct receiver *receiver_start(const char *dir,
 			      src_path("tests/tools/receiver.py"), r->port_file,
 			      r->log_path, args);
 	pid_t parent = getpid();
+	double t0 = test_clock();
 	r->pid = fork();
 	if (r->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -71,8 +72,10 @@ static RC_UNUSED struct receiver *receiver_start(const char *dir,
 		if (f) {
 			int ok = fscanf(f, "%d", &r->port);
 			fclose(f);
-			if (ok == 1 && r->port > 0)
+			if (ok == 1 && r->port > 0) {
+				test_timing("receiver started", t0);
 				return r;
+			}
 		}
 		int st;
 		if (waitpid(r->pid, &st, WNOHANG) == r->pid)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -67,6 +68,20 @@ char *run_capture(const char *cmd, int *status)
 	if (status)
 		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return buf;
+}
+
+double test_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void test_timing(const char *what, double t0)
+{
+	if (getenv("BPFALERT_TEST_TIMINGS"))
+		fprintf(stderr, "timing: %s in %.1f s\n", what, test_clock() - t0);
 }
 
 char *make_temp_dir(void)

@@ -32,6 +32,12 @@ void rm_rf(const char *path);
 /* Writes `text` to dir/name; returns the malloc'd path. */
 char *write_file(const char *dir, const char *name, const char *text);
 
+/* CLOCK_MONOTONIC in seconds; test_timing prints "timing: WHAT in N s"
+ * since `t0` to stderr when $BPFALERT_TEST_TIMINGS is set (make
+ * test-kernels: where a slow guest's time goes).  Never an assertion. */
+double test_clock(void);
+void test_timing(const char *what, double t0);
+
 /* What a notifier reported through its done callback (on_done). */
 struct outcome {
 	int calls;
