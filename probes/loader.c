@@ -46,12 +46,13 @@ struct variant_def {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Path-name calls keep the watch maps right in every mode (a watched file
- * replaced by rename has a new inode: the exits of renames and links put
- * it in the kernel's maps at once, from the watched files' directories
- * that place_resolve finds). */
+ * replaced by rename has a new inode: the exits of renames and links, and
+ * io_uring's completions of them, put it in the kernel's maps at once,
+ * from the watched files' directories that place_resolve finds). */
 #define NAME_PROGS                                                             \
 	O("place_resolve", AK_RUN, ""),                                        \
 	O("uring_submit_btf", AK_TP_BTF, "io_uring_submit_req"),               \
+	O("uring_done_btf", AK_TP_BTF, "io_uring_complete"),                   \
 	O("sys_enter_unlinkat", AK_TP, "syscalls/sys_enter_unlinkat"),         \
 	O("sys_enter_unlink", AK_TP, "syscalls/sys_enter_unlink"),             \
 	O("sys_enter_renameat", AK_TP, "syscalls/sys_enter_renameat"),         \
@@ -91,12 +92,13 @@ struct variant_def {
 	O("chmod_lsm", AK_LSM, "path_chmod"),                                  \
 	O("chown_lsm", AK_LSM, "path_chown"),                                  \
 	O("setxattr_lsm", AK_LSM, "inode_setxattr"),                           \
-	O("rmxattr_lsm", AK_LSM, "inode_removexattr")
-/* unlink_lsm, link_lsm and rename_lsm (lsm.bpf.h) are not loaded yet: on
- * Debian's 6.12 with them, io_uring's link, rename and unlink in a watched
- * directory went unreported (make test-kernels, lsm path), and they stay
- * out until the kernels harness shows why.  Adding them here is all it
- * takes: the daemon then leaves those calls' file events to them. */
+	O("rmxattr_lsm", AK_LSM, "inode_removexattr"),                         \
+	O("unlink_lsm", AK_LSM, "path_unlink"),                                \
+	O("link_lsm", AK_LSM, "path_link"),                                    \
+	O("rename_lsm", AK_LSM, "path_rename")
+/* With unlink_lsm, link_lsm and rename_lsm running (CONFIG_SECURITY_PATH)
+ * the daemon leaves renames', links' and unlinks' file events to them: they
+ * see every route to those hooks, system calls and io_uring alike. */
 
 /* BPF LSM programs (lsm.bpf.h) where bpf is an active LSM; the hooks
  * that older kernels lack are optional. */

@@ -146,6 +146,22 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	return m->match;
 }
 
+/* True if the file's directory verdict, still current, is that no watched
+ * directory holds it (a file the caller opened or mapped before). */
+static __always_inline bool verdict_unwatched(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct verdict_key vk = { .dentry = (__u64)d };
+	struct verdict *v;
+
+	vk.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	vk.ino = BPF_CORE_READ(inode, i_ino);
+	vk.gen = BPF_CORE_READ(inode, i_generation);
+	v = bpf_map_lookup_elem(&verdicts, &vk);
+	return v && v->epoch == *(volatile __u64 *)&dir_epoch && !v->match;
+}
+
 /* A file whose basename is watched, for files that are not the watched
  * inodes: a container's own /etc/passwd, or a watched path replaced a
  * moment ago.  User space keeps it only if its path, as the process sees

@@ -146,30 +146,72 @@ static __always_inline void place_check(const struct probe_place *p,
 	bpf_map_update_elem(&replaced, &k, &r, BPF_ANY);
 }
 
-/* The basename of a user string into *k; false if it is too long. */
-static __noinline bool user_basename(const char *uname, struct probe_name_key *k)
+/* A path as read into the kernel's memory, cut at PROBE_NAME_MAX. */
+struct name_buf {
+	char c[PROBE_NAME_MAX];
+};
+
+/* The offset in b, a string of n bytes (its NUL included), just past its
+ * last '/': where its basename starts.  A global function, verified once
+ * on its own: inlined or static, a caller's check of the offset made the
+ * verifier follow every outcome of every iteration apart (a million
+ * instructions for uring_submit_btf). */
+__noinline int basename_off(const struct name_buf *b, long n)
 {
-	char buf[PROBE_NAME_MAX];
-	long n = bpf_probe_read_user_str(buf, sizeof(buf), uname);
 	int last = 0;
 
-	if (n <= 1)
-		return false;
+	if (!b)
+		return 0;
 	for (int i = 0; i < PROBE_NAME_MAX; i++) {
 		if (i >= n)
 			break;
-		if (buf[i] == '/')
+		if (b->c[i] == '/')
 			last = i + 1;
 	}
-	n = bpf_probe_read_user_str(k->name, sizeof(k->name), uname + last);
-	return n > 1 && n < (long)sizeof(k->name);   /* a longer name is cut: never watched */
+	return last;
+}
+
+/* The basename of a path, in user memory or the kernel's, into *k; false
+ * if it is empty or longer than a key holds (such a name is never
+ * watched: see watch.c).  Its length is taken from the whole path, so a
+ * name of exactly PROBE_KEYNAME_MAX - 1 bytes, which fills the key, is
+ * not taken for a cut one. */
+static __noinline bool path_basename(const char *path, bool kernel, struct probe_name_key *k)
+{
+	struct name_buf buf;
+	long n = kernel ? bpf_probe_read_kernel_str(buf.c, sizeof(buf.c), path)
+			: bpf_probe_read_user_str(buf.c, sizeof(buf.c), path);
+	long len;
+	int last;
+
+	if (n <= 1)
+		return false;
+	last = basename_off(&buf, n);
+	len = n - 1 - last;
+	if (len < 1 || len >= PROBE_KEYNAME_MAX)
+		return false;
+	n = kernel ? bpf_probe_read_kernel_str(k->name, sizeof(k->name), path + last)
+		   : bpf_probe_read_user_str(k->name, sizeof(k->name), path + last);
+	return n > 1;
+}
+
+/* A rename or link that took put the entry `k` in some directory: each
+ * watched file of that basename is checked in its own. */
+static __always_inline void replace_name(const struct probe_name_key *k)
+{
+	struct probe_places *ps = bpf_map_lookup_elem(&watch_places, k);
+
+	if (!ps)
+		return;
+	for (int i = 0; i < PROBE_PLACES_MAX; i++)
+		if (i < ps->n)
+			place_check(&ps->p[i], k);
 }
 
 /* A rename or link that took, whose new name is argument `arg` (2 or 4). */
 static __always_inline void replace_check(long ret, int arg)
 {
 	struct probe_name_key k = {};
-	struct probe_places *ps;
 	struct pt_regs *regs;
 	const char *uname;
 
@@ -180,14 +222,46 @@ static __always_inline void replace_check(long ret, int arg)
 		return;
 	uname = (const char *)(arg == 2 ? PT_REGS_PARM2_CORE_SYSCALL(regs)
 					: PT_REGS_PARM4_CORE_SYSCALL(regs));
-	if (!user_basename(uname, &k))
+	if (path_basename(uname, false, &k))
+		replace_name(&k);
+}
+
+/* io_uring's renames and links run in an io-wq worker, with no system
+ * call exit to check them at: each one is noted when it is submitted
+ * (its new name is freed by the time it completes), and checked as a
+ * system call is at its exit when its completion is posted
+ * (uring_done_btf).  A request
+ * whose completion is not posted (IOSQE_CQE_SKIP_SUCCESS) is left to user
+ * space, which reads the watch list again on its name record. */
+struct uring_entry {
+	struct probe_name_key name;   /* the new basename, if a watched one */
+	__u32 opcode;
+	__u32 check;                  /* name is set */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);           /* the request (struct io_kiocb *) */
+	__type(value, struct uring_entry);
+} uring_entries SEC(".maps");
+
+/* Set once a request was noted: until then completions cost nothing. */
+__u32 uring_noted;
+
+static __always_inline void uring_entry_note(void *req, __u32 opcode, const char *newname,
+					     bool dirs)
+{
+	struct uring_entry e = { .opcode = opcode };
+	__u64 key = (__u64)req;
+
+	e.check = path_basename(newname, true, &e.name) &&
+		  bpf_map_lookup_elem(&watch_places, &e.name);
+	if (!e.check && !dirs)
 		return;
-	ps = bpf_map_lookup_elem(&watch_places, &k);
-	if (!ps)
-		return;
-	for (int i = 0; i < PROBE_PLACES_MAX; i++)
-		if (i < ps->n)
-			place_check(&ps->p[i], &k);
+	bpf_map_update_elem(&uring_entries, &key, &e, BPF_ANY);
+	if (!*(volatile __u32 *)&uring_noted)
+		*(volatile __u32 *)&uring_noted = 1;
 }
 
 #endif

@@ -802,7 +802,10 @@ struct fd_op {
 	int op;
 };
 
-enum { OP_FALLOCATE, OP_MMAP_READ, OP_FCHMOD, OP_FCHOWN, OP_FSETXATTR, OP_MPROTECT_WRITE };
+enum {
+	OP_FALLOCATE, OP_MMAP_READ, OP_FCHMOD, OP_FCHOWN, OP_FSETXATTR, OP_MPROTECT_WRITE,
+	OP_MPROTECT_SPAN,
+};
 
 static int fd_op_run(void *arg)
 {
@@ -832,6 +835,17 @@ static int fd_op_run(void *arg)
 			return 1;
 		c = m[0];
 		m[0] = c;
+		return 0;
+	case OP_MPROTECT_SPAN:
+		/* an anonymous page, then a shared read mapping of the file
+		 * right after it: one mprotect over both */
+		m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED ||
+		    mmap(m + 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, o->fd, 0) == MAP_FAILED ||
+		    mprotect(m, 8192, PROT_READ | PROT_WRITE))
+			return 1;
+		c = m[4096];
+		m[4096] = c;
 		return 0;
 	}
 	return 2;
@@ -1259,13 +1273,40 @@ static void own_free(struct own *o)
 	collector_clear(&o->col);
 }
 
+/* What was collected instead, for a failure message: each event's
+ * function, pid and path, as many as fit. */
+static const char *collected(const struct collector *c, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < c->n && used + 1 < len; i++) {
+		struct json_object *b = jget(c->ev[i], "process_kprobe");
+		const char *fn, *p;
+		int n;
+
+		if (!b)
+			continue;
+		fn = jstr(b, "function_name");
+		p = jstr(b, "args.0.file_arg.path");
+		n = snprintf(buf + used, len - used, " [%s pid %lld %s]", fn ? fn : "-",
+			     jint(b, "process.pid"), p ? p : "-");
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 static struct json_object *own_await(struct own *o, const struct want *w)
 {
 	struct json_object *b = await_in(&o->col, w, WAIT_MS);
+	char got[1024];
 
-	ck_assert_msg(b != NULL, "no %s event (pid %d, path %s, watched %s, mask %d) after %d ms",
-		      w->kind, (int)w->pid, w->path ? w->path : "-", w->watched ? w->watched : "-",
-		      w->mask, WAIT_MS);
+	ck_assert_msg(b != NULL, "no %s event (pid %d, path %s, watched %s, mask %d, function %s) "
+		      "after %d ms; collected:%s", w->kind, (int)w->pid, w->path ? w->path : "-",
+		      w->watched ? w->watched : "-", w->mask, w->fn ? w->fn : "-", WAIT_MS,
+		      b ? "" : collected(&o->col, got, sizeof(got)));
 	return b;
 }
 
@@ -1824,12 +1865,13 @@ END_TEST
  * only its new inode can match, and the kernel watches it from the
  * rename's exit, before user space could read the list again (the test
  * runs no loop meanwhile). */
-START_TEST(replaced_by_rename_is_watched_in_the_kernel_at_once)
+static void replaced_in_the_kernel_at_once(const char *base)
 {
-	const char *rel[] = { "swapped" };
-	char *f = write_file(F.dir, "swapped", "old\n"), *alias = path_in("alias-of-new");
-	char *script = xasprintf("cd %s && cp swapped swapped.new && ln swapped.new alias-of-new && "
-				 "mv swapped.new swapped && /usr/bin/cat alias-of-new", F.dir);
+	const char *rel[] = { base };
+	char *f = write_file(F.dir, base, "old\n"), *alias = path_in("alias-of-new");
+	char *script = xasprintf("cd %s && rm -f alias-of-new && cp %s %s.new && "
+				 "ln %s.new alias-of-new && mv %s.new %s && /usr/bin/cat alias-of-new",
+				 F.dir, base, base, base, base, base);
 	struct own o;
 	pid_t pid;
 
@@ -1844,10 +1886,36 @@ START_TEST(replaced_by_rename_is_watched_in_the_kernel_at_once)
 	free(alias);
 	free(f);
 }
+
+START_TEST(replaced_by_rename_is_watched_in_the_kernel_at_once)
+{
+	replaced_in_the_kernel_at_once("swapped");
+}
 END_TEST
 
+/* A basename of 63 bytes fills the kernel's 64-byte key with its NUL:
+ * it is watched, not taken for a longer name cut. */
+START_TEST(replaced_with_a_63_byte_basename_is_watched_in_the_kernel_at_once)
+{
+	char base[64];
+
+	memset(base, 'n', 63);
+	base[63] = 0;
+	replaced_in_the_kernel_at_once(base);
+}
+END_TEST
+
+/* The function a rename, link or unlink is reported at: on the lsm path
+ * the LSM hook itself, whatever route the call took (lsm.bpf.h); else the
+ * call's own. */
+static const char *entries_fn(const char *lsm_hook, const char *call)
+{
+	return !strncmp(hook_of(F.src, "files"), "lsm/", 4) ? lsm_hook : call;
+}
+
 /* io_uring's requests on names, in a watched directory: a file linked and
- * renamed into it, one unlinked from it; no system call names them. */
+ * renamed into it, one unlinked from it; no system call names them.  The
+ * links and renames run in an io-wq worker thread of the submitter. */
 struct uring_names {
 	const char *outside, *outside2, *linked, *moved, *victim;
 };
@@ -1901,11 +1969,14 @@ START_TEST(io_uring_links_renames_and_unlinks_in_a_watched_directory)
 	own_load(&o, rel, 1);
 	pid = in_child(uring_name_ops, &u);
 	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.linked,
-				      .watched = u.linked, .mask = 2, .fn = "io_linkat" });
+				      .watched = u.linked, .mask = 2,
+				      .fn = entries_fn("security_path_link", "io_linkat") });
 	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.moved,
-				      .watched = u.moved, .mask = 2, .fn = "io_renameat" });
+				      .watched = u.moved, .mask = 2,
+				      .fn = entries_fn("security_path_rename", "io_renameat") });
 	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = u.victim,
-				      .watched = u.victim, .mask = 2, .fn = "io_unlinkat" });
+				      .watched = u.victim, .mask = 2,
+				      .fn = entries_fn("security_path_unlink", "io_unlinkat") });
 	own_free(&o);
 	free(d);
 	free((char *)u.outside);
@@ -1913,6 +1984,91 @@ START_TEST(io_uring_links_renames_and_unlinks_in_a_watched_directory)
 	free((char *)u.linked);
 	free((char *)u.moved);
 	free((char *)u.victim);
+}
+END_TEST
+
+/* One io_uring rename, then a read through the descriptor fd (if >= 0)
+ * or an open and read of `read`. */
+struct uring_mv {
+	const char *from, *to, *read;
+	int fd;
+};
+
+static int uring_rename_then_read(void *arg)
+{
+	const struct uring_mv *u = arg;
+	struct io_uring_sqe sqe;
+	struct ring r;
+	char buf[8];
+	int fd = u->fd;
+
+	if (ring_open(&r))
+		return 1;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_RENAMEAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (uintptr_t)u->from;
+	sqe.len = (uint32_t)AT_FDCWD;
+	sqe.addr2 = (uintptr_t)u->to;
+	if (ring_run(&r, &sqe) != 0)
+		return 2;
+	if (fd < 0)
+		fd = open(u->read, O_RDONLY);
+	return fd < 0 || pread(fd, buf, sizeof(buf), 0) < 0 ? 3 : 0;
+}
+
+/* Replace by an io_uring rename, the new file read at once through a hard
+ * link of another name: the kernel watches the new inode from the
+ * request's completion (the test runs no loop meanwhile). */
+START_TEST(io_uring_replace_by_rename_is_watched_in_the_kernel_at_once)
+{
+	const char *rel[] = { "uswapped" };
+	char *f = write_file(F.dir, "uswapped", "old\n"), *alias = path_in("u-alias-of-new");
+	char *newf = write_file(F.dir, "uswapped.new", "new\n");
+	struct uring_mv u = { .from = newf, .to = f, .read = alias, .fd = -1 };
+	struct own o;
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(link(newf, alias), 0);
+	own_load(&o, rel, 1);
+	pid = in_child(uring_rename_then_read, &u);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = alias,
+				      .watched = f, .mask = 4 });
+	own_free(&o);
+	free(newf);
+	free(alias);
+	free(f);
+}
+END_TEST
+
+/* A file read (its directory verdict cached), moved into a watched
+ * directory by io_uring and read again through the same descriptor: the
+ * second read is one of the watched directory's. */
+START_TEST(io_uring_rename_into_a_watched_directory_of_an_open_file)
+{
+	const char *rel[] = { "uepoch.d/" };
+	char *d = path_in("uepoch.d"), *moved = path_in("uepoch.d/moved");
+	char *outside = write_file(F.dir, "u-epoch", "x\n");
+	struct uring_mv u = { .from = outside, .to = moved };
+	struct own o;
+	char buf[4];
+	pid_t pid;
+
+	need_probes();
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	own_load(&o, rel, 1);
+	u.fd = open(outside, O_RDONLY);
+	ck_assert_int_ge(u.fd, 0);
+	ck_assert_int_ge(read(u.fd, buf, sizeof(buf)), 0);
+	pid = in_child(uring_rename_then_read, &u);
+	close(u.fd);
+	own_await(&o, &(struct want){ .kind = "process_kprobe", .pid = pid, .path = moved,
+				      .watched = moved, .mask = 4 });
+	own_free(&o);
+	free(outside);
+	free(moved);
+	free(d);
 }
 END_TEST
 
@@ -1961,6 +2117,15 @@ START_TEST(mprotect_write_of_a_shared_read_mapping)
 {
 	need_probes();
 	fd_op_event(F.watched, O_RDWR, OP_MPROTECT_WRITE, PROBE_MAY_WRITE, "mprotect");
+}
+END_TEST
+
+/* The same mapping second in a range of two: every mapping of the range
+ * is looked at, not only the first. */
+START_TEST(mprotect_write_of_a_range_checks_every_mapping)
+{
+	need_probes();
+	fd_op_event(F.watched, O_RDWR, OP_MPROTECT_SPAN, PROBE_MAY_WRITE, "mprotect");
 }
 END_TEST
 
@@ -2077,6 +2242,10 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, replaced_by_rename_is_watched_in_the_kernel_at_once);
 	tcase_add_test(tc, io_uring_links_renames_and_unlinks_in_a_watched_directory);
 	tcase_add_test(tc, io_uring_read_through_a_direct_descriptor);
+	tcase_add_test(tc, mprotect_write_of_a_range_checks_every_mapping);
+	tcase_add_test(tc, replaced_with_a_63_byte_basename_is_watched_in_the_kernel_at_once);
+	tcase_add_test(tc, io_uring_replace_by_rename_is_watched_in_the_kernel_at_once);
+	tcase_add_test(tc, io_uring_rename_into_a_watched_directory_of_an_open_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
