@@ -471,8 +471,10 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 {
 	/* renames, links and unlinks: see entry_policies */
 	if (!policy_probe_entry_hook(hook)) {
-		struct policy_access a = { .path = path, .mode = mode, .mask = mask,
-					   .prot = prot_of(mask), .ret = ret };
+		struct policy_access a = { .path = policy_probe_mountless(hook) && watched ? watched
+									       : path,
+					   .mode = mode, .mask = mask, .prot = prot_of(mask),
+					   .ret = ret };
 
 		emit_policies(s, h, hook, &a);
 	}

@@ -111,6 +111,12 @@ bool policy_probe_wants_opens(const struct policy_set *set)
 	return false;
 }
 
+bool policy_probe_mountless(enum probe_hook hook)
+{
+	return hook == PROBE_HOOK_SECURITY_INODE_SETXATTR ||
+	       hook == PROBE_HOOK_SECURITY_INODE_REMOVEXATTR;
+}
+
 bool policy_probe_has_file_truncate(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();

@@ -44,6 +44,12 @@ bool policy_probe_open_hook(enum probe_hook hook);
  * load the open exits too, for the policies alone. */
 bool policy_probe_wants_opens(const struct policy_set *set);
 
+/* True for the hooks that see a dentry and no mount (security_inode_setxattr
+ * and _removexattr): their record's path stops at the root of the file's
+ * mount, so a policy reads the watched path the record matched instead,
+ * the file's absolute path as a policy names it. */
+bool policy_probe_mountless(enum probe_hook hook);
+
 /* True if the running kernel has security_file_truncate (its BTF says). */
 bool policy_probe_has_file_truncate(void);
 

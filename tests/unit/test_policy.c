@@ -87,6 +87,19 @@ static void load(policy_set *ps, const char *rel)
 	free(text);
 }
 
+/* Loads `text` as the file `name` into ps; *out gets what was reported
+ * (free it).  Returns the number of errors. */
+static unsigned load_reported(const char *name, const char *text, policy_set *ps, char **out)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(out, &len);
+	diag *d = diag_new(f);
+	unsigned errors = policy_load_text(name, text, strlen(text), d, ps);
+	diag_free(&d);
+	fclose(f);
+	return errors;
+}
+
 START_TEST(watches_follow_the_path_selectors)
 {
 	policy_set ps = { 0 };
@@ -291,14 +304,8 @@ START_TEST(openat_write_events)
 		"      - index: 1\n        operator: Prefix\n        values: [\"/etc/\"]\n",
 	};
 	for (size_t i = 0; i < 2; i++) {
-		char *out = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&out, &len);
-		diag *d = diag_new(f);
-		ck_assert_uint_eq(policy_load_text("o.yaml", texts[i], strlen(texts[i]), d, &ps),
-				  i ? 4 : 0);
-		diag_free(&d);
-		fclose(f);
+		char *out;
+		ck_assert_uint_eq(load_reported("o.yaml", texts[i], &ps, &out), i ? 4 : 0);
 		if (i) {
 			ck_assert_ptr_nonnull(strstr(out, "o.yaml:7:11: error: __x64_sys_openat is a "
 						     "system call: 'syscall' must be true"));
@@ -339,13 +346,8 @@ START_TEST(permission_changes)
 		"apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: m\n"
 		"spec:\n  kprobes:\n  - call: security_path_chmod\n    args:\n"
 		"    - index: 1\n      type: int\n";
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	diag *d = diag_new(f);
-	ck_assert_uint_eq(policy_load_text("m.yaml", bad, strlen(bad), d, &ps), 2);
-	diag_free(&d);
-	fclose(f);
+	char *out;
+	ck_assert_uint_eq(load_reported("m.yaml", bad, &ps, &out), 2);
 	ck_assert_ptr_nonnull(strstr(out, "m.yaml:10:13: error: argument 1 of security_path_chmod is "
 				     "not seen by the probes: only 'nop' can stand for it"));
 	ck_assert_ptr_nonnull(strstr(out, "m.yaml:7:11: error: security_path_chmod needs selectors"));
@@ -456,14 +458,9 @@ START_TEST(broken_yaml_is_reported)
 		"&a [*a]\n", "spec: !!binary aGk=\n",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		char *out = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&out, &len);
-		diag *d = diag_new(f);
+		char *out;
 		policy_set ps = { 0 };
-		unsigned errors = policy_load_text("t.yaml", texts[i], strlen(texts[i]), d, &ps);
-		diag_free(&d);
-		fclose(f);
+		unsigned errors = load_reported("t.yaml", texts[i], &ps, &out);
 		ck_assert_uint_eq(ps.n, 0);
 		if (i >= 2)
 			ck_assert_msg(errors > 0 && strstr(out, "t.yaml:"), "case %zu: %s", i, out);
@@ -479,15 +476,9 @@ END_TEST
  * elsewhere a policy on them is an error at its call naming why. */
 START_TEST(link_and_symlink_calls)
 {
-	char *text = slurp(testdata_path("policies/links.yaml"), NULL);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	diag *d = diag_new(f);
+	char *text = slurp(testdata_path("policies/links.yaml"), NULL), *out;
 	policy_set ps = { 0 };
-	unsigned errors = policy_load_text("links.yaml", text, strlen(text), d, &ps);
-	diag_free(&d);
-	fclose(f);
+	unsigned errors = load_reported("links.yaml", text, &ps, &out);
 #if defined(__x86_64__)
 	ck_assert_msg(errors == 0, "%s", out);
 	load(&ps, "policies/symlink-observe.yaml");
@@ -545,14 +536,9 @@ START_TEST(rate_limits_read_as_tetragons)
 			"    args: [{index: 0, type: file}]\n    selectors:\n"
 			"    - matchArgs: [{index: 0, operator: Equal, values: [/etc/passwd]}]\n"
 			"      matchActions: [{action: Post, rateLimit: \"%s\"}]\n", cases[i].v);
-		char *out = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&out, &len);
-		diag *d = diag_new(f);
+		char *out;
 		policy_set ps = { 0 };
-		unsigned errors = policy_load_text("r.yaml", text, strlen(text), d, &ps);
-		diag_free(&d);
-		fclose(f);
+		unsigned errors = load_reported("r.yaml", text, &ps, &out);
 		if (cases[i].ms < 0) {
 			ck_assert_msg(errors == 1, "%s: %s", cases[i].v, out);
 			ck_assert_ptr_nonnull(strstr(out, "r.yaml:10:48: error: invalid rateLimit"));
