@@ -471,8 +471,11 @@ static void emit_file(bpf_source *s, const struct probe_hdr *h, uint32_t hook,
 {
 	/* renames, links and unlinks: see entry_policies */
 	if (!policy_probe_entry_hook(hook)) {
-		struct policy_access a = { .path = policy_probe_mountless(hook) && watched ? watched
-									       : path,
+		/* a watched basename ("*\/NAME") keeps the record's path: it ends
+		 * the same */
+		bool absolute = watched && watched[0] == '/';
+		struct policy_access a = { .path = policy_probe_mountless(hook) && absolute ? watched
+										 : path,
 					   .mode = mode, .mask = mask, .prot = prot_of(mask),
 					   .ret = ret };
 
