@@ -268,10 +268,13 @@ int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child)
 /* Set by the loader for TracingPolicies: an open, a read or write and a
  * mapping are accesses of their own (security_file_open,
  * security_file_permission, security_mmap_file), so that the write after
- * an open for writing is not taken for a repeat of the open. */
+ * an open for writing is not taken for a repeat of the open; and each
+ * metadata hook is (security_inode_setxattr then _removexattr of one
+ * file are two policy calls). */
 const volatile bool policy_accesses = false;
 #define KIND_OPEN 0x400   /* in seen_key.access only */
 #define KIND_MMAP 0x800
+#define KIND_HOOK_SHIFT 16   /* a metadata change's hook, above the PROBE_KIND_* bits */
 
 struct seen_key {
 	__u32 tgid;
@@ -385,6 +388,8 @@ static __always_inline int report_as(void *ctx, struct inode *inode, struct dent
 	if (policy_accesses && (a->hook == PROBE_HOOK_SYS_OPEN || a->hook == PROBE_HOOK_SYS_OPENAT ||
 				a->hook == PROBE_HOOK_SYS_OPENAT2 || a->hook == PROBE_HOOK_SYS_CREAT))
 		access |= KIND_OPEN;
+	if (policy_accesses && a->kind == PROBE_KIND_META)
+		access |= a->hook << KIND_HOOK_SHIFT;
 	if (suppressed(task, &m.key, access, &repeats)) {
 		stat_inc(PROBE_STAT_FILE_DEDUP);
 		return 0;
