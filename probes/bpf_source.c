@@ -1212,6 +1212,10 @@ static int start(bpf_source *s, const struct bpf_source_config *cfg, char *err, 
 		o.flags |= LOADER_NO_PROBING;
 	if (cfg->avoid & BPF_SOURCE_AVOID_RINGBUF)
 		o.flags |= LOADER_AVOID_RINGBUF;
+	/* BPFALERT_PROBE_TYPED=0: the older kernels' reads, for tests. */
+	if ((cfg->avoid & BPF_SOURCE_AVOID_TYPED) ||
+	    (getenv("BPFALERT_PROBE_TYPED") && !strcmp(getenv("BPFALERT_PROBE_TYPED"), "0")))
+		o.flags |= LOADER_AVOID_TYPED;
 	if (hook_order(&o, cfg, err, errlen) || check_env(err, errlen))
 		return -1;
 	s->ld = loader_open(&o, err, errlen);

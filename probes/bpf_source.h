@@ -118,6 +118,7 @@ struct bpf_source_config {
 #define BPF_SOURCE_NO_PROBING   0x8
 /* The perf buffer even where the ring buffer exists (tests only). */
 #define BPF_SOURCE_AVOID_RINGBUF 0x10
+#define BPF_SOURCE_AVOID_TYPED  0x20   /* see LOADER_AVOID_TYPED */
 
 /* NULL with a one-line reason in err (e.g. "no BTF at /sys/kernel/btf/vmlinux",
  * "missing CAP_BPF: run as root"). */

@@ -13,6 +13,19 @@
 
 const volatile bool use_ringbuf = true;
 
+/* Measurement only (tests/bench/cost_parts.sh): built with -DCOST_CUT=N,
+ * the file programs return at cut point N, keeping what was computed. */
+#ifndef COST_CUT
+#define COST_CUT 0
+#endif
+#define CUT(n, v)                                                              \
+	do {                                                                   \
+		if (COST_CUT == (n)) {                                         \
+			__asm__ volatile("" : : "r"(v));                       \
+			return 0;                                              \
+		}                                                              \
+	} while (0)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);     /* resized by the loader */

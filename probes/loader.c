@@ -238,6 +238,7 @@ struct loader {
 	int nseq[LOADER_NPROBES], pos[LOADER_NPROBES];
 	char why[LOADER_NPROBES][512];  /* hooks refused so far, and why */
 	bool ringbuf;
+	bool typed;                     /* typed_loads (filter.bpf.h) */
 	bool policy_accesses;
 	bool policy_opens;
 	size_t perf_pages;
@@ -332,6 +333,37 @@ static bool probe_btf_prog(const loader *l, enum bpf_prog_type type,
 		close(link);
 	close(fd);
 	return link >= 0;
+}
+
+/* True if tracepoint and kprobe programs may call bpf_rdonly_cast (6.2+),
+ * for the file checks' plain loads (filter.bpf.h): a program calling it
+ * on a struct file pointer loads. */
+static bool probe_typed_loads(const loader *l)
+{
+	static const enum bpf_prog_type types[] = { BPF_PROG_TYPE_TRACEPOINT,
+						    BPF_PROG_TYPE_KPROBE };
+	int cast = btf_id(l, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	int file = btf_id(l, "file", BTF_KIND_STRUCT);
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = file },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = cast },
+		ret0[0], ret0[1],
+	};
+
+	if (cast <= 0 || file <= 0)
+		return false;
+	for (size_t i = 0; i < N(types); i++) {
+		int fd = bpf_prog_load(types[i], NULL, "GPL", insns, N(insns), NULL);
+
+		if (fd < 0) {
+			log_debug("probe: plain loads refused (%s), helper reads instead",
+				  strerror(errno));
+			return false;
+		}
+		close(fd);
+	}
+	return true;
 }
 
 static bool probe_tracing(const loader *l, const char *target, bool fentry)
@@ -592,6 +624,7 @@ static int configure(loader *l, unsigned ring_mb)
 	struct bpf_map *ev = l->skel->maps.events;
 
 	l->skel->rodata->use_ringbuf = l->ringbuf;
+	l->skel->rodata->typed_loads = l->typed;
 	l->skel->rodata->policy_accesses = l->policy_accesses;
 	if (l->ringbuf)
 		return bpf_map__set_max_entries(ev, round_pow2((unsigned long long)ring_mb << 20));
@@ -814,6 +847,7 @@ loader *loader_open(const struct loader_options *o, char *err, size_t errlen)
 	l->policy_opens = o->policy_opens;
 	l->ringbuf = !(o->flags & LOADER_AVOID_RINGBUF) &&
 		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	l->typed = !(o->flags & LOADER_AVOID_TYPED) && probe_typed_loads(l);
 	for (int p = 0; p < LOADER_NPROBES; p++) {
 		build_seq(l, p, o);
 		set_choice(l, p, o->want[p] ? pick_variant(l, p, 0, o->flags) : -1);
@@ -1036,15 +1070,19 @@ static void bloom_set(__u64 *bloom, unsigned bit)
 	bloom[bit / 64] |= 1ULL << (bit % 64);
 }
 
-/* The kernel's pre-filter bits for these files and basenames (bloom.h). */
-static void blooms(const struct probe_inode_key *files, size_t nfiles,
-		   const struct probe_name_key *names, size_t nnames,
-		   __u64 ino[PROBE_BLOOM_WORDS], __u64 name[PROBE_BLOOM_WORDS])
+/* The kernel's pre-filter bits for these inodes, files' or directories',
+ * and for these basenames (bloom.h). */
+static void ino_blooms(const struct probe_inode_key *keys, size_t n, __u64 ino[PROBE_BLOOM_WORDS])
 {
 	memset(ino, 0, PROBE_BLOOM_WORDS * sizeof(*ino));
+	for (size_t i = 0; i < n; i++)
+		bloom_set(ino, probe_bloom_ino(keys[i].ino));
+}
+
+static void name_blooms(const struct probe_name_key *names, size_t nnames,
+			__u64 name[PROBE_BLOOM_WORDS])
+{
 	memset(name, 0, PROBE_BLOOM_WORDS * sizeof(*name));
-	for (size_t i = 0; i < nfiles; i++)
-		bloom_set(ino, probe_bloom_ino(files[i].ino));
 	for (size_t i = 0; i < nnames; i++) {
 		size_t len = strnlen(names[i].name, sizeof(names[i].name));
 		__u64 head = 0;
@@ -1133,7 +1171,7 @@ int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfi
 		      const struct probe_name_key *names, size_t nnames,
 		      const struct loader_place *places, size_t nplaces)
 {
-	__u64 ino[PROBE_BLOOM_WORDS], name[PROBE_BLOOM_WORDS];
+	__u64 ino[PROBE_BLOOM_WORDS], dir[PROBE_BLOOM_WORDS], name[PROBE_BLOOM_WORDS];
 	int rc = 0, r;
 
 	if (nfiles > PROBE_WATCH_MAX || ndirs > PROBE_WATCH_MAX || nnames > PROBE_WATCH_MAX ||
@@ -1141,8 +1179,11 @@ int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfi
 		return -E2BIG;
 	/* New bits before new entries, stale bits cleared after: a watched
 	 * file is never filtered out. */
-	blooms(files, nfiles, names, nnames, ino, name);
+	ino_blooms(files, nfiles, ino);
+	ino_blooms(dirs, ndirs, dir);
+	name_blooms(names, nnames, name);
 	bloom_store(l->skel->bss->ino_bloom, ino, true);
+	bloom_store(l->skel->bss->dir_bloom, dir, true);
 	bloom_store(l->skel->bss->name_bloom, name, true);
 	r = sync_map(bpf_map__fd(l->skel->maps.watch_files), files, nfiles, sizeof(*files));
 	rc = rc ? rc : r;
@@ -1158,6 +1199,7 @@ int loader_watch_sync(loader *l, const struct probe_inode_key *files, size_t nfi
 	bloom_store(l->skel->bss->ino_bloom, ino, false);
 	bloom_replaced(l, ino);
 	bloom_store(l->skel->bss->ino_bloom, ino, true);
+	bloom_store(l->skel->bss->dir_bloom, dir, false);
 	bloom_store(l->skel->bss->name_bloom, name, false);
 	__atomic_store_n(&l->skel->bss->watch_ndirs, (uint32_t)ndirs, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&l->skel->bss->dir_epoch, 1, __ATOMIC_RELEASE);

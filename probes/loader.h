@@ -43,6 +43,9 @@ enum loader_probe {
  * the perf path shares a per-CPU scratch area that only kernels without a
  * ring buffer (which run BPF programs with preemption off) make safe. */
 #define LOADER_AVOID_RINGBUF 0x10
+/* Helper reads even where the file checks could use plain loads
+ * (bpf_rdonly_cast, 6.2+): tests of the older kernels' code. */
+#define LOADER_AVOID_TYPED  0x20
 
 /* Hook paths of the file and connect probes, as `probes.hooks` names
  * them; the exec, exit and fork probes have their own fallbacks. */

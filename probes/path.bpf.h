@@ -46,8 +46,8 @@ struct {
 #include "overlay.bpf.h"
 #include "replace.bpf.h"
 
-/* Written by user space through the mmap'd .bss. */
-__u32 watch_ndirs;
+/* Written by user space through the mmap'd .bss (and watch_ndirs, in
+ * filter.bpf.h). */
 __u64 dir_epoch;
 
 struct verdict_key {
@@ -103,6 +103,31 @@ static __always_inline void dir_walk(struct dentry *dentry, struct verdict *v, _
 	}
 }
 
+/* True if the open file is certainly not watched: its inode is none of
+ * the watched ones (nor, through an overlay, may show one), no parent is
+ * a watched directory and, by_name, its basename is not a watched one.
+ * False: look it up in full (watch_match, name_watched). */
+static __always_inline bool typed_unwatched(struct file *file, bool by_name)
+{
+	struct dentry *d = TYPED(file)->f_path.dentry;
+	struct inode *inode;
+	__u64 ino;
+
+	if (!d)
+		return false;
+	inode = d->d_inode;
+	if (!inode)
+		return false;
+	ino = inode->i_ino;
+	if (ino_maybe_watched(ino) || ovl_xino_maybe(ino))
+		return false;
+	if (by_name && typed_name_maybe(d))
+		return false;
+	if (COST_CUT == 14)
+		return true;
+	return !*(volatile __u32 *)&watch_ndirs || !typed_dir_maybe(d);
+}
+
 /* Fills *m; returns m->match. */
 static __always_inline __u32 watch_match(struct inode *inode, struct dentry *dentry,
 					 struct match_info *m)
@@ -117,9 +142,11 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	m->match = m->below = m->item = 0;
 	m->dir_ino = 0;
 	maybe = ino_maybe_watched(m->key.ino) || ovl_xino_maybe(m->key.ino);
+	CUT(6, maybe);
 	if (!maybe && !*(volatile __u32 *)&watch_ndirs)
 		return 0;
 	m->key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	CUT(7, m->key.dev);
 	if (maybe && (bpf_map_lookup_elem(&watch_files, &m->key) ||
 		      overlay_watched(inode, &m->key)))
 		return m->match = PROBE_MATCH_FILE;
@@ -133,7 +160,9 @@ static __always_inline __u32 watch_match(struct inode *inode, struct dentry *den
 	vk.ino = m->key.ino;
 	vk.gen = BPF_CORE_READ(inode, i_generation);
 	epoch = *(volatile __u64 *)&dir_epoch;
+	CUT(8, vk.gen);
 	v = bpf_map_lookup_elem(&verdicts, &vk);
+	CUT(9, v);
 	if (!v || v->epoch != epoch) {
 		nv.epoch = epoch;
 		dir_walk(dentry, &nv, m->key.dev);

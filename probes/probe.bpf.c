@@ -372,9 +372,15 @@ static __always_inline int report_as(void *ctx, struct inode *inode, struct dent
 
 	if (!dentry || !mask || !inode)
 		return 0;
+	CUT(4, inode);
 	stat_inc(PROBE_STAT_FILE_SEEN);
-	if (!watch_match(inode, dentry, &m) && a->by_name && name_watched(dentry))
+	CUT(5, inode);
+	watch_match(inode, dentry, &m);
+	if (COST_CUT >= 6 && COST_CUT <= 10)
+		return 0;
+	if (!m.match && a->by_name && name_watched(dentry))
 		m.match = PROBE_MATCH_NAME;
+	CUT(11, m.match);
 	if (!m.match)
 		return 0;
 	stat_inc(m.match == PROBE_MATCH_NAME ? PROBE_STAT_NAME_CANDIDATE : PROBE_STAT_FILE_MATCHED);
@@ -425,9 +431,17 @@ static __always_inline int report_file(void *ctx, struct file *file, const struc
 {
 	struct path p;
 
-	/* One read for both members: this runs on every read and write. */
-	if (!file || bpf_core_read(&p, sizeof(p), &file->f_path))
+	if (!file || !a->mask)
 		return 0;
+	if (typed_loads && typed_unwatched(file, a->by_name)) {
+		CUT(13, file);
+		stat_inc(PROBE_STAT_FILE_SEEN);
+		return 0;
+	}
+	/* One read for both members: this runs on every read and write. */
+	if (bpf_core_read(&p, sizeof(p), &file->f_path))
+		return 0;
+	CUT(3, p.dentry);
 	return report(ctx, p.dentry, p.mnt, a);
 }
 
@@ -439,10 +453,13 @@ static __always_inline int report_file(void *ctx, struct file *file, const struc
 static __always_inline struct file *fd_file(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
+	struct files_struct *files;
 	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
+
+	CUT(12, task);
+	files = task->files;
 
 	if (fd < 0 || !files)
 		return NULL;
@@ -450,7 +467,16 @@ static __always_inline struct file *fd_file(long fd)
 	if (!fdt || (unsigned long)fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
+	/* fds[fd] by a plain load, the slot typed as any kernel structure
+	 * holding a struct file * (at a known offset). */
+	if (typed_loads) {
+		f = TYPED((struct kiocb *)((void *)&fds[fd] -
+					   bpf_core_field_offset(struct kiocb, ki_filp)))->ki_filp;
+		CUT(2, f);
+		return f;
+	}
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	CUT(2, f);
 	return f;
 }
 
@@ -471,7 +497,7 @@ int place_resolve(struct bpf_raw_tracepoint_args *ctx)
  * see open_truncates). */
 static __always_inline __u32 file_mask(struct file *file)
 {
-	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	__u32 fmode = typed_loads ? TYPED(file)->f_mode : BPF_CORE_READ(file, f_mode);
 	__u32 mask = 0;
 
 	if (fmode & FMODE_PATH)
@@ -653,8 +679,10 @@ int BPF_KPROBE(rmxattr_kprobe, void *idmap, struct dentry *dentry)
 
 static __always_inline int on_open(struct sys_exit_ctx *ctx, __u32 hook, int how)
 {
-	struct file *file = fd_file(ctx->ret);
+	struct file *file;
 
+	CUT(1, ctx);
+	file = fd_file(ctx->ret);
 	if (!file)
 		return 0;
 	return report_file(ctx, file, &(struct access){ .mask = file_mask(file),
@@ -683,6 +711,7 @@ static __always_inline int fd_access(struct sys_enter_ctx *ctx, int argi, __u32 
 {
 	long fd = (long)ctx->args[argi];
 
+	CUT(1, fd);
 	return report_file(ctx, fd_file(fd), ACCESS(mask, kind, hook, by_name));
 }
 

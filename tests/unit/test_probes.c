@@ -1816,6 +1816,44 @@ START_TEST(perf_buffer_fallback)
 }
 END_TEST
 
+/* The file checks of kernels before 6.2 (helper reads, no plain loads
+ * through bpf_rdonly_cast) match what the plain loads match: a watched
+ * file, a file below a watched directory, and nothing for another file. */
+START_TEST(helper_reads_match_as_plain_loads_do)
+{
+	char *wd = path_in("wdir"), *below = write_file(wd, "plain-reads", "p\n");
+	char *other = write_file(F.dir, "plain-other", "o\n");
+	const char *watch[] = { F.watched, F.wdir };
+	const char *argv[] = { "/usr/bin/cat", F.watched, below, other, NULL };
+	struct collector col = { 0 };
+	struct bpf_source_stats a, b;
+	char err[512];
+	bpf_source *s;
+	pid_t pid;
+
+	need_probes();
+	s = load(watch, 2, false, BPF_SOURCE_AVOID_TYPED, &col, err, sizeof(err));
+	ck_assert_msg(s != NULL, "cannot load the probes: %s", err);
+	bpf_source_get_stats(s, &a);
+	pid = run(NULL, argv);
+	ck_assert_ptr_nonnull(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid,
+							     .path = F.watched, .mask = 4 }, WAIT_MS));
+	ck_assert_ptr_nonnull(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid,
+							     .path = below, .mask = 4 }, WAIT_MS));
+	ck_assert_ptr_null(await_in(&col, &(struct want){ .kind = "process_kprobe", .pid = pid,
+							  .path = other }, 300));
+	bpf_source_get_stats(s, &b);
+	ck_assert_uint_gt(b.file_events_in_kernel, a.file_events_in_kernel);
+	bpf_source_free(&s);
+	collector_clear(&col);
+	unlink(below);
+	unlink(other);
+	free(below);
+	free(other);
+	free(wd);
+}
+END_TEST
+
 /* Without the capabilities, one clear error naming them.  Dropped in a
  * child of its own, so that nothing else runs without them. */
 START_TEST(missing_capabilities_are_named)
@@ -2209,6 +2247,7 @@ Suite *probes_suite(void)
 	tcase_add_test(tc, exec_tracepoint_fallback);
 	tcase_add_test(tc, refused_hooks_step_down);
 	tcase_add_test(tc, perf_buffer_fallback);
+	tcase_add_test(tc, helper_reads_match_as_plain_loads_do);
 	tcase_add_test(tc, missing_capabilities_are_named);
 	tcase_add_test(tc, read_only_open_with_o_trunc_is_a_write);
 	tcase_add_test(tc, fallocate_is_a_write);
