@@ -7,7 +7,8 @@
 #   make bench           benchmarks; print figures, assert none
 #   make test-kernels    the probe suites on Debian's 6.1 and 6.12 kernels, every
 #                        hook path, under qemu (KERNEL_JOBS guests at once)
-#   make test-all        deps + test + test-sanitize + fuzz + package tests (what CI runs)
+#   make test-all        deps + test + test-kernels + test-sanitize + fuzz + package
+#                        tests (what CI runs)
 #   make install         honours DESTDIR, PREFIX, SYSCONFDIR
 #   make deps            install missing Debian build/test packages (as root)
 #   make run             deps, build, and run bpfalert's main job (the daemon)
@@ -191,6 +192,7 @@ JOBS ?= $(shell nproc)
 test-all: deps
 	$(MAKE) -j$(JOBS) test-bin
 	$(MAKE) test
+	$(MAKE) test-kernels
 	$(MAKE) -j$(JOBS) $(SAN_VARS) test-bin
 	$(MAKE) test-sanitize
 	$(MAKE) -j$(JOBS) $(FUZZ_BIN)
